@@ -22,7 +22,11 @@ class Fence:
     start: int  # character offsets of the whole block in the page
     end: int
     line: int  # line number of the opening fence
-    not_run_reason: bool  # the line before it is `<!-- not-run: reason -->`
+    preceded_by: str  # the last non-blank line before the fence
+
+    @property
+    def not_run_reason(self):
+        return NOT_RUN.match(self.preceded_by) is not None
 
     @property
     def executed(self):
@@ -39,11 +43,11 @@ def fences(text):
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
         match = FENCE_LINE.match(line.rstrip("\n"))
         if match and opening is None:
-            opening = (match, offset, number, NOT_RUN.match(previous) is not None)
+            opening = (match, offset, number, previous.strip())
         elif match and closes(match, opening[0]):
-            start_match, start, start_line, annotated = opening
+            start_match, start, start_line, preceded_by = opening
             info = start_match["info"]
-            found.append(Fence(info, start, offset + len(line), start_line, annotated))
+            found.append(Fence(info, start, offset + len(line), start_line, preceded_by))
             opening = None
         offset += len(line)
         if line.strip():

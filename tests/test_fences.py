@@ -15,6 +15,16 @@ def unexecuted_python(text):
     ]
 
 
+def half_skipped_doctests(text):
+    """Doctest blocks after `skip: next`: Sybil would skip their first `>>>` example only."""
+    return [
+        f"line {f.line}: use `skip: start` ... `skip: end` around this block"
+        for f in fences(text)
+        if f.preceded_by.startswith("<!-- skip: next")
+        and sum(line.lstrip().startswith(">>>") for line in text[f.start : f.end].splitlines()) > 1
+    ]
+
+
 def fences_with_examples(page):
     """The ```python fences of a page that contain at least one example Sybil collected."""
     document = parse(page)
@@ -25,6 +35,18 @@ def fences_with_examples(page):
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
 def test_every_python_fence_is_executed(page):
     assert unexecuted_python(page.read_text()) == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_skip_next_covers_the_whole_block(page):
+    assert half_skipped_doctests(page.read_text()) == []
+
+
+def test_guard_catches_a_doctest_block_that_skip_next_only_half_skips():
+    page = '# Page\n\n<!-- skip: next "needs CUDA" -->\n```python\n>>> a = 1\n>>> a\n1\n```\n'
+    assert half_skipped_doctests(page) == [
+        "line 4: use `skip: start` ... `skip: end` around this block"
+    ]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))

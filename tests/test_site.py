@@ -1,9 +1,10 @@
 """The built site: offline, stamped with its versions, doctests copyable, math drawn."""
 
+import json
+import os
 import re
 import subprocess
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,26 @@ EXTERNAL_ASSET = re.compile(
 )
 
 
+RECORD = {
+    "torch": "2.99.0",
+    "torchvision": "0.99.0",
+    "python": "3.99.0",
+    "os": "Linux x86_64",
+    "device": "CPU",
+    "date": "2099-01-01",
+    "pages": {"tensors.md": {"passed": 29, "failed": 0, "skipped": {"needs CUDA": 2}}},
+}
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    """The site built with a made-up doctest record, so that its stamps are known."""
     out = tmp_path_factory.mktemp("site")
+    record = out.parent / "verified.json"
+    record.write_text(json.dumps(RECORD))
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    env = {**os.environ, "VERIFIED_RECORD": str(record)}
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=env)
     return out
 
 
@@ -38,17 +54,26 @@ def test_nothing_is_fetched_from_another_host(site):
     assert offenders == []
 
 
-def test_home_page_names_the_installed_versions(site):
+def test_pages_are_stamped_from_the_doctest_record(site):
+    tensors = (site / "tensors" / "index.html").read_text()
+    stamp = "29 snippets verified with torch 2.99.0 on CPU, 2099-01-01 · 2 skipped: needs CUDA"
+    assert stamp in tensors
+    unrecorded = (site / "autograd" / "index.html").read_text()
+    assert "not verified for this build" in unrecorded
+
+
+def test_home_page_shows_the_whole_record(site):
     home = (site / "index.html").read_text()
-    assert f"torch {version('torch')}" in home
-    assert f"torchvision\n{version('torchvision')}" in home or version("torchvision") in home
+    assert "Verified with torch 2.99.0 and torchvision 0.99.0, Python 3.99.0" in home
+    assert '<a href="tensors/">tensors.md</a>' in home
     assert "{{" not in home
 
 
 def test_doctest_prompts_and_output_are_marked_for_copying(site):
     tensors = (site / "tensors" / "index.html").read_text()
     assert '<span class="gp">&gt;&gt;&gt; </span>' in tensors
-    assert '<span class="go">tensor([[1, 2],</span>' in tensors
+    assert '<span class="go"><span class="go">tensor([[1, 2],</span>\n</span>' in tensors
+    assert '<span class="go"><span class="gt">Traceback (most recent call last):' in tensors
 
 
 def test_math_is_rendered_at_build_time(site):
@@ -56,3 +81,16 @@ def test_math_is_rendered_at_build_time(site):
     assert "<math" in tensors
     assert "arithmatex" not in tensors
     assert "\\(" not in tensors
+
+
+def test_every_internal_link_resolves(site):
+    broken = []
+    for page in site.rglob("*.html"):
+        for target in re.findall(r'(?:href|src)="([^"#?]*)', page.read_text()):
+            if not target or re.match(r"^[a-z]+:", target):
+                continue  # a same-page anchor, or another scheme (https:, data:, mailto:)
+            base = site if target.startswith("/") else page.parent  # 404.html links from the root
+            resolved = (base / target.lstrip("/")).resolve()
+            if not (resolved.is_file() or (resolved / "index.html").is_file()):
+                broken.append(f"{page.relative_to(site)} -> {target}")
+    assert broken == []

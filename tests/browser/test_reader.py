@@ -1,0 +1,200 @@
+"""The built site in Debian's chromium, driven by Playwright, used the way a reader uses it.
+
+`nox -s browser` builds the site, serves it on 127.0.0.1 and runs these tests. Screenshots of a
+few pages land in build/screenshots/ for review.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+import pytest
+from pages import DOCS, PAGES, fences, sections
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = DOCS.parent
+SCREENSHOTS = ROOT / "build" / "screenshots"
+SITE_PAGES = PAGES + sorted(DOCS.rglob("*.ipynb"))
+# Flags for a browser in a sandbox with no network: no background requests to Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SAMPLED_SECTIONS_PER_PAGE = 3
+TRACEBACK = re.compile(r"^\s*Traceback \(most recent call last\):\n(?:.*\n)*?\s*([\w.]+):", re.M)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=out))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = shutil.which("chromium")
+    assert chromium, (
+        "Debian's chromium is missing: `apt-get install chromium` (nox -s browser does)"
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    yield context
+    context.close()
+
+
+def url_of(page_path):
+    """docs/tensors.md -> tensors/, docs/examples/cifar10.ipynb -> examples/cifar10/."""
+    relative = page_path.relative_to(DOCS).with_suffix("")
+    return "" if relative.name == "index" else f"{relative.as_posix()}/"
+
+
+@pytest.mark.parametrize("page_path", SITE_PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_page_loads_cleanly_and_offline(context, site_url, page_path):
+    page = context.new_page()
+    problems, hosts = [], set()
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname))
+    page.goto(site_url + url_of(page_path), wait_until="networkidle")
+    assert problems == []
+    assert hosts - {None} == {"127.0.0.1"}  # None: data: URLs, which stay in the page
+    text = page.locator("article").inner_text()
+    assert "\\(" not in text and "$$" not in text, "math left unrendered"
+
+
+def sampled_blocks(page_path):
+    """The first block of a few sections: (its index among the page's code blocks, its source)."""
+    text = page_path.read_text()
+    blocks = fences(text)
+    picks = []
+    for _, start, end in sections(text)[1:]:
+        first = next((i for i, f in enumerate(blocks) if start <= f.start < end), None)
+        if first is None or not blocks[first].executed:
+            continue
+        if "<!-- skip:" not in text[start : blocks[first].start]:
+            picks.append((first, text[blocks[first].start : blocks[first].end]))
+    step = max(1, len(picks) // SAMPLED_SECTIONS_PER_PAGE)
+    return picks[::step][:SAMPLED_SECTIONS_PER_PAGE]
+
+
+def setup_code(page_path):
+    text = page_path.read_text()
+    setup = next(f for f in fences(text) if f.executed)
+    return text[setup.start : setup.end].split("\n", 1)[1].rsplit("```", 1)[0]
+
+
+COPY_CASES = [
+    pytest.param(page_path, index, source, id=f"{page_path.relative_to(DOCS)}:block{index}")
+    for page_path in PAGES
+    for index, source in sampled_blocks(page_path)
+]
+
+
+@pytest.mark.parametrize(("page_path", "index", "source"), COPY_CASES)
+def test_copy_button_gives_runnable_code(context, site_url, page_path, index, source):
+    page = context.new_page()
+    page.goto(site_url + url_of(page_path))
+    block = page.locator("article div.highlight").nth(index)
+    block.hover()
+    block.locator("button[data-md-type=copy]").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert ">>>" not in copied and "\n..." not in copied and "Traceback" not in copied
+    program = compile(setup_code(page_path) + "\n" + copied, f"copied from {page_path}", "exec")
+    shown_error = TRACEBACK.search(source)
+    if shown_error is None:
+        exec(program, {})
+    else:  # the block shows an error on purpose: the copied code raises the same one
+        with pytest.raises(Exception) as raised:
+            exec(program, {})
+        assert type(raised.value).__name__ == shown_error[1].rsplit(".", 1)[-1]
+
+
+def test_prompts_and_output_cannot_be_selected(context, site_url):
+    page = context.new_page()
+    page.goto(site_url + "tensors/")
+    styles = page.evaluate(
+        "Array.from(document.querySelectorAll('.gp, .go')).map(e => getComputedStyle(e).userSelect)"
+    )
+    assert styles and set(styles) == {"none"}
+
+
+@pytest.mark.parametrize(("word", "page_url"), [("detach", "autograd/"), ("einsum", "tensors/")])
+def test_search_finds_a_word_from_a_page_body(context, site_url, word, page_url):
+    page = context.new_page()
+    page.goto(site_url)
+    page.locator(".md-search__input").first.click()
+    page.locator(".md-search__input").fill(word)
+    results = page.locator(".md-search-result__item a")
+    expect(results.first).to_be_visible()
+    hrefs = results.evaluate_all("links => links.map(a => a.href)")
+    assert any(f"/{page_url}" in href for href in hrefs)
+
+
+def test_math_renders(context, site_url):
+    page = context.new_page()
+    page.goto(site_url + "tensors/")
+    formula = page.locator("article math").first
+    expect(formula).to_be_visible()
+    assert formula.bounding_box()["height"] > 5
+
+
+def test_dark_mode_toggle(context, site_url):
+    page = context.new_page()
+    page.goto(site_url)
+    scheme = "document.body.getAttribute('data-md-color-scheme')"
+    before = page.evaluate(scheme)
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert {before, page.evaluate(scheme)} == {"default", "slate"}
+
+
+def test_navigation_reachable_on_a_phone(browser, site_url):
+    page = browser.new_page(viewport={"width": 375, "height": 740})
+    page.goto(site_url)
+    page.locator("label.md-header__button[for=__drawer]").click()
+    primary = page.locator("nav.md-nav--primary")
+    primary.get_by_text("Basics", exact=True).first.click()
+    link = primary.get_by_role("link", name="Tensors", exact=True)
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(site_url + "tensors/")
+
+
+SCREENSHOT_PAGES = [("home", ""), ("tensors", "tensors/"), ("cifar10", "examples/cifar10/")]
+
+
+@pytest.mark.parametrize(("name", "url"), SCREENSHOT_PAGES)
+def test_screenshot_for_review(browser, site_url, name, url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site_url + url, wait_until="networkidle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
