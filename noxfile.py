@@ -17,10 +17,16 @@ def install(session, group):
     session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
+# The oldest torch the pages support (its fp32_precision switches are on the mixed-precision
+# page), with its torchvision; and whatever is newest.
+TORCH_VERSIONS = {"2.9": ["torch==2.9.*", "torchvision==0.24.*"], "latest": []}
+
+
 @nox.session
-def doctest(session):
+@nox.parametrize("torch", list(TORCH_VERSIONS))
+def doctest(session, torch):
     """Run every snippet on every page, then the snippets/ programs in quick mode."""
-    install(session, "doctest")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "doctest"), *TORCH_VERSIONS[torch])
     session.run("pytest", *(session.posargs or ["docs"]))
     if not session.posargs:
         for program in sorted(Path("snippets").glob("*.py")):
@@ -75,6 +81,13 @@ def cifar10(session):
     accuracy = json.loads(results.read_text())["test_accuracy"]
     if accuracy < 0.94:
         session.error(f"CIFAR-10 test accuracy {accuracy:.2%} is below the 94% target")
+
+
+@nox.session(default=False)
+def bench(session):
+    """Time the doctest suite serial and parallel and the site build; print the figures."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "doctest", "docs"))
+    session.run("python", "benchmarks/suite.py", *session.posargs)
 
 
 @nox.session

@@ -1,7 +1,8 @@
-"""Record what the doctest run verified in build/verified.json, for the site build to show.
+"""Record what the doctest run verified in build/verified/torch-<version>.json, for the site.
 
-Per page: how many ```python blocks passed, were skipped (and why) or failed, with the torch and
-torchvision versions, Python, OS and device of the run. hooks/verified.py reads it.
+Per page: how many ```python blocks passed, were skipped (and why) or failed (and where), with
+the torch and torchvision versions, Python, OS and device of the run. One file per torch
+version, so a version matrix leaves one record each; hooks/verified.py reads them all.
 """
 
 import datetime
@@ -14,7 +15,7 @@ from pathlib import Path
 import torch
 from pages import DOCS, fences
 
-RECORD = DOCS.parent / "build" / "verified.json"
+RECORDS = DOCS.parent / "build" / "verified"
 
 # {page: {fence start line: [outcome of each example in that block]}}
 outcomes = defaultdict(lambda: defaultdict(list))
@@ -24,13 +25,13 @@ def pytest_runtest_logreport(report):
     if report.when == "call" or report.outcome != "passed":
         page, _, location = report.nodeid.partition("::")  # docs/x.md::line:12,column:1
         line = int(location.removeprefix("line:").split(",")[0])
-        outcomes[page][line].append(outcome(report))
+        outcomes[page][line].append(outcome(report, line))
 
 
-def outcome(report):
+def outcome(report, line):
     if report.skipped:
         return "skipped: " + report.longrepr[2].removeprefix("Skipped: ")
-    return report.outcome
+    return f"failed: line {line}" if report.failed else "passed"
 
 
 def block_outcomes(page, example_lines):
@@ -43,17 +44,19 @@ def block_outcomes(page, example_lines):
             if fence.line <= line <= last_line:
                 per_block[fence.line] += results
     return [
-        next((r for r in results if r == "failed"), None)
+        next((r for r in results if r.startswith("failed")), None)
         or next((r for r in results if r.startswith("skipped")), "passed")
         for results in per_block.values()
     ]
 
 
 def summary(results):
-    counts = {"passed": results.count("passed"), "failed": results.count("failed")}
     skips = [r.removeprefix("skipped: ") for r in results if r.startswith("skipped")]
-    counts["skipped"] = {reason: skips.count(reason) for reason in sorted(set(skips))}
-    return counts
+    return {
+        "passed": results.count("passed"),
+        "skipped": {reason: skips.count(reason) for reason in sorted(set(skips))},
+        "failed": [r.removeprefix("failed: ") for r in results if r.startswith("failed")],
+    }
 
 
 def environment():
@@ -74,5 +77,7 @@ def pytest_sessionfinish(session):
         str(Path(page).relative_to("docs")): summary(block_outcomes(page, lines))
         for page, lines in sorted(outcomes.items())
     }
-    RECORD.parent.mkdir(exist_ok=True)
-    RECORD.write_text(json.dumps({**environment(), "pages": pages}, indent=2) + "\n")
+    record = {**environment(), "pages": pages}
+    RECORDS.mkdir(parents=True, exist_ok=True)
+    path = RECORDS / f"torch-{record['torch']}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")

@@ -1,8 +1,9 @@
-"""Stamp each page with what the last doctest run verified, read from build/verified.json.
+"""Stamp each page with what the doctest runs verified, read from build/verified/torch-*.json.
 
-docs/conftest.py writes the record when `nox -s doctest` runs; nothing here is typed by hand. A
-page with snippets but no entry in the record says that it was not verified for this build.
-The home page's `{{ verified_table }}` becomes the table of every page.
+docs/conftest.py writes one record per torch version that `nox -s doctest` ran with; nothing here
+is typed by hand. Each page gets a line under its title and a compatibility table (one row per
+torch version); a page with snippets but no record says so. The home page's
+`{{ verified_table }}` becomes the table of every page.
 """
 
 import json
@@ -10,51 +11,84 @@ import os
 import re
 from pathlib import Path
 
-DEFAULT_RECORD = Path(__file__).parent.parent / "build" / "verified.json"
-RECORD = Path(os.environ.get("VERIFIED_RECORD", DEFAULT_RECORD))
+DEFAULT_RECORDS = Path(__file__).parent.parent / "build" / "verified"
+RECORDS = Path(os.environ.get("VERIFIED_RECORDS", DEFAULT_RECORDS))
 H1 = re.compile(r"^# .+$", re.MULTILINE)
-record = None  # read in on_config, so that `mkdocs serve` picks up a new run on reload
+records = []  # newest torch first; read in on_config, so that `mkdocs serve` sees a new run
 
 
 def on_config(config):
-    global record
-    record = json.loads(RECORD.read_text()) if RECORD.exists() else None
+    global records
+    found = [json.loads(path.read_text()) for path in RECORDS.glob("torch-*.json")]
+    records = sorted(found, key=lambda record: version_key(record["torch"]), reverse=True)
+
+
+def version_key(version):
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0]))
 
 
 def on_page_markdown(markdown, page, config, files):
     if "{{ verified_table }}" in markdown:
-        return markdown.replace("{{ verified_table }}", table())
-    entry = record and record["pages"].get(page.file.src_uri)
-    if entry:
-        stamp = f"✓ {stamp_text(entry)}"
+        return markdown.replace("{{ verified_table }}", home_table())
+    runs = [(r, r["pages"][page.file.src_uri]) for r in records if page.file.src_uri in r["pages"]]
+    if runs:
+        stamp = f"{stamp_line(runs)}\n{{: .verified }}\n\n{compatibility(runs)}"
     elif "```python" in markdown:
-        stamp = "This page's snippets were not verified for this build: run `nox -s doctest` first."
+        stamp = "Not verified for this build: run `nox -s doctest` first.\n{: .verified }"
     else:
         return markdown
-    return H1.sub(lambda h1: f"{h1.group(0)}\n\n{stamp}\n{{: .verified }}", markdown, count=1)
+    return H1.sub(lambda h1: f"{h1.group(0)}\n\n{stamp}", markdown, count=1)
 
 
-def stamp_text(entry):
-    text = f"{entry['passed']} snippets verified with torch {record['torch']} on {record['device']}"
-    text += f", {record['date']}"
+def stamp_line(runs):
+    newest, entry = runs[0]
+    versions = " and ".join(record["torch"] for record, _ in runs)
+    text = f"✓ {entry['passed']} snippets verified with torch {versions} on {newest['device']}"
+    text += f", {newest['date']}"
     for reason, count in entry["skipped"].items():
         text += f" · {count} skipped: {reason}"
     if entry["failed"]:
-        text += f" · {entry['failed']} failing"
+        text += f" · {len(entry['failed'])} failing"
     return text
 
 
-def table():
-    if record is None:
-        return "No doctest run was recorded for this build: run `nox -s doctest`, then build."
-    lines = [
-        f"Verified with torch {record['torch']} and torchvision {record['torchvision']}, "
-        f"Python {record['python']}, on {record['device']} ({record['os']}), {record['date']}.",
-        "",
-        "| page | snippets verified | skipped | failing |",
-        "| --- | ---: | --- | ---: |",
+def compatibility(runs):
+    rows = [
+        "| torch | verified | skipped | failing |",
+        "| --- | ---: | --- | --- |",
+        *(f"| {record['torch']} | {cells(entry)} |" for record, entry in runs),
     ]
-    for page, entry in record["pages"].items():
-        skipped = ", ".join(f"{n}: {reason}" for reason, n in entry["skipped"].items()) or "none"
-        lines.append(f"| [{page}]({page}) | {entry['passed']} | {skipped} | {entry['failed']} |")
-    return "\n".join(lines)
+    table = "\n".join(f"    {row}" for row in rows)
+    return f'??? info "Compatibility"\n{table}\n'
+
+
+def cells(entry):
+    skipped = ", ".join(f"{n}: {reason}" for reason, n in entry["skipped"].items()) or "none"
+    failing = ", ".join(entry["failed"]) or "none"
+    return f"{entry['passed']} | {skipped} | {failing}"
+
+
+def home_table():
+    if not records:
+        return "No doctest run was recorded for this build: run `nox -s doctest`, then build."
+    runs = "\n\n".join(
+        f"Verified with torch {record['torch']} and torchvision {record['torchvision']}, "
+        f"Python {record['python']}, on {record['device']} ({record['os']}), {record['date']}."
+        for record in records
+    )
+    header = " | ".join(f"torch {record['torch']}" for record in records)
+    rows = [f"| page | {header} |", "| --- |" + " --- |" * len(records)]
+    for page in records[0]["pages"]:
+        summaries = " | ".join(summarise(record["pages"].get(page)) for record in records)
+        rows.append(f"| [{page}]({page}) | {summaries} |")
+    return runs + "\n\n" + "\n".join(rows)
+
+
+def summarise(entry):
+    if entry is None:
+        return "not run"
+    text = f"{entry['passed']} verified"
+    skipped = sum(entry["skipped"].values())
+    text += f", {skipped} skipped" if skipped else ""
+    text += f", {len(entry['failed'])} failing" if entry["failed"] else ""
+    return text

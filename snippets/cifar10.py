@@ -34,6 +34,9 @@ Measured results:
 Run it: `python cifar10.py` (full recipe, downloads CIFAR-10 into ./data if needed),
 `python cifar10.py --data-dir DIR --epochs 5 --device cpu`, `python cifar10.py --resume`, or
 `python cifar10.py --dry-run` (a few seconds on synthetic data, nothing downloaded).
+`torchrun --standalone --nproc_per_node=N cifar10.py ...` trains with DistributedDataParallel on
+N processes (one GPU each with NCCL, or CPU processes with gloo); `--batch-size` stays the
+global batch, split evenly across the processes.
 """
 
 import argparse
@@ -46,10 +49,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 import torchvision
 from matplotlib.figure import Figure
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from torchvision.transforms.functional import pil_to_tensor
 from tqdm import tqdm
 
@@ -353,6 +358,9 @@ def train(model, optimizer, padded_images, labels, flipped, epoch, args, progres
     correct = torch.zeros((), device=device, dtype=torch.long)
     for step in range(steps):
         batch = order[step * args.batch_size : (step + 1) * args.batch_size]
+        # Every rank drew the same order; each takes every world_size-th image of the global
+        # batch, as DistributedSampler would: (batch_size / world_size,) indices.
+        batch = batch[args.rank :: args.world_size]
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(epoch * steps + step, args.epochs * steps)
         with autocast(device):
@@ -360,11 +368,17 @@ def train(model, optimizer, padded_images, labels, flipped, epoch, args, progres
             loss = F.cross_entropy(logits, labels[batch], label_smoothing=LABEL_SMOOTHING)
         # set_to_none frees the gradients instead of writing zeros into them: less memory traffic.
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # under DDP this also averages the gradients over the ranks
         optimizer.step()
         loss_sum += loss.detach()
         correct += (logits.argmax(1) == labels[batch]).sum()
         progress.update()
+    if args.world_size > 1:
+        # Sum the ranks' figures (an all_reduce adds in place on every rank), so the epoch's
+        # loss and accuracy cover the whole global batches, not this rank's share.
+        totals = torch.stack([loss_sum, correct.float()])
+        dist.all_reduce(totals)
+        loss_sum, correct = totals[0] / args.world_size, totals[1]
     return loss_sum / steps, correct / (steps * args.batch_size)
 
 
@@ -555,11 +569,13 @@ def print_report(results):
     print("per-class test accuracy:")
     for name, accuracy in results["per_class_accuracy"].items():
         print(f"  {name:>12} {accuracy:7.2%}")
+    processes = results["processes"]
     print(
         f"test accuracy {results['test_accuracy']:.2%} (flip TTA) | "
         f"{results['train_seconds']:.2f} s training | "
         f"{results['images_per_second']:,.0f} images/s | "
-        f"{results['device']} | torch {results['torch']}"
+        f"{results['device']}{f' x {processes} processes' if processes > 1 else ''} | "
+        f"torch {results['torch']}"
     )
 
 
@@ -576,9 +592,13 @@ def run(args, data=None):
         data = random_subset(data, args.train_images, args.seed)
     if args.batch_size > len(data.train_labels):
         raise UsageError(f"--batch-size {args.batch_size} exceeds the training set")
+    if args.batch_size % args.world_size:
+        raise UsageError(f"--batch-size {args.batch_size} does not split evenly over "
+                         f"{args.world_size} processes")  # fmt: skip
     out_dir = make_out_dir(args.out_dir)
-    print(f"data: {data.source}: {len(data.train_labels):,} training, "
-          f"{len(data.test_labels):,} test images")  # fmt: skip
+    if args.rank == 0:
+        print(f"data: {data.source}: {len(data.train_labels):,} training, "
+              f"{len(data.test_labels):,} test images")  # fmt: skip
     data = data.to(args.device)
     if args.device.type == "cuda":
         # cuDNN times several convolution algorithms on the first call of each shape and keeps
@@ -601,12 +621,24 @@ def run(args, data=None):
         with Timer(args.device) as timer:
             init_whitening(model.whiten, model.normalize(data.train_images[:WHITENING_IMAGES]))
         record["train_seconds"] += timer.seconds
-    train_epochs(step_model, model, optimizer, data, args, record, checkpoint)
-    return finish(step_model, data, args, record, out_dir)
+    train_model = step_model
+    if args.world_size > 1:
+        # Wrapping broadcasts rank 0's weights and buffers; then every backward averages the
+        # gradients across ranks, so all ranks take the same step. The weights stay `model`'s.
+        device_ids = [args.device.index] if args.device.type == "cuda" else None
+        train_model = DistributedDataParallel(step_model, device_ids=device_ids)
+    train_epochs(train_model, step_model, model, optimizer, data, args, record, checkpoint)
+    if args.rank == 0:  # one rank evaluates, plots and reports; the others are done
+        return finish(step_model, data, args, record, out_dir)
+    return None
 
 
-def train_epochs(step_model, model, optimizer, data, args, record, checkpoint):
-    """Train the epochs not yet in the record, saving a checkpoint after each."""
+def train_epochs(train_model, step_model, model, optimizer, data, args, record, checkpoint):
+    """Train the epochs not yet in the record, saving a checkpoint after each.
+
+    train_model is the DDP wrapper under torchrun (else step_model); step_model evaluates
+    (on rank 0 only) and `model`, the plain network inside both, is what the checkpoint holds.
+    """
     device, count = args.device, len(data.train_labels)
     padded_images = reflect_pad(data.train_images, CROP_PADDING)  # (N, 3, 36, 36), made once
     # Alternating flip: a fixed random half of the images is mirrored on even epochs and the
@@ -616,21 +648,30 @@ def train_epochs(step_model, model, optimizer, data, args, record, checkpoint):
     history = record["history"]
     for epoch in range(record["epochs_done"], args.epochs):
         flipped = (first_flips < 0.5) ^ (epoch % 2 == 1)
-        with tqdm(total=steps, desc=f"epoch {epoch + 1:>2}/{args.epochs}", unit="step") as bar:
+        main_rank = args.rank == 0  # shows the progress bar, evaluates, writes the checkpoint
+        with tqdm(total=steps, desc=f"epoch {epoch + 1:>2}/{args.epochs}", unit="step",
+                  disable=not main_rank) as bar:  # fmt: skip
             with Timer(device) as timer:
-                loss, accuracy = train(step_model, optimizer, padded_images, data.train_labels,
+                loss, accuracy = train(train_model, optimizer, padded_images, data.train_labels,
                                        flipped, epoch, args, bar)  # fmt: skip
-            test_loss, test_accuracy, _ = evaluate(step_model, data.test_images, data.test_labels)
-            history["train_loss"].append(loss.item())
-            history["train_accuracy"].append(accuracy.item())
-            history["test_loss"].append(test_loss)
-            history["test_accuracy"].append(test_accuracy)
-            bar.set_postfix_str(f"train loss {loss:.3f} acc {accuracy:.1%} | "
-                                f"test loss {test_loss:.3f} acc {test_accuracy:.1%}")  # fmt: skip
+            if main_rank:  # every rank has the same weights: one evaluation is enough
+                test_loss, test_accuracy, _ = evaluate(step_model, data.test_images,
+                                                       data.test_labels)  # fmt: skip
+                history["train_loss"].append(loss.item())
+                history["train_accuracy"].append(accuracy.item())
+                history["test_loss"].append(test_loss)
+                history["test_accuracy"].append(test_accuracy)
+                train_text = f"train loss {loss:.3f} acc {accuracy:.1%}"
+                bar.set_postfix_str(
+                    f"{train_text} | test loss {test_loss:.3f} acc {test_accuracy:.1%}"
+                )
         record["train_seconds"] += timer.seconds
         record["images_trained"] += steps * args.batch_size
         record["epochs_done"] = epoch + 1
-        save_checkpoint(checkpoint, model, optimizer, record)
+        if main_rank:
+            # Save `model`, the plain Net inside the wrappers (DDP's .module, or that module's
+            # _orig_mod when compiled): its keys carry no "module." prefix and load anywhere.
+            save_checkpoint(checkpoint, model, optimizer, record)
 
 
 def finish(step_model, data, args, record, out_dir):
@@ -648,6 +689,7 @@ def finish(step_model, data, args, record, out_dir):
         "images_per_second": record["images_trained"] / max(record["train_seconds"], 1e-9),
         "epochs": record["epochs_done"],
         "device": device_name(args.device),
+        "processes": args.world_size,
         "torch": torch.__version__,
         "data": data.source,
         "history": record["history"],
@@ -743,15 +785,38 @@ def parse_args(argv):
         args.compile = args.device.type == "cuda"
     if args.dry_run:
         args.epochs, args.batch_size, args.width = 2, 32, 8
+    args.rank, args.world_size = 0, 1  # one process; start_processes changes them under torchrun
     return args
+
+
+def start_processes(args):
+    """Under torchrun, join its process group; returns whether it did. Then sets args.rank,
+    args.world_size and, on GPUs, this process's own GPU."""
+    if "RANK" not in os.environ:  # torchrun sets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR...
+        return False
+    if args.dry_run:
+        raise UsageError("--dry-run runs one process; under torchrun pass --data-dir instead")
+    if args.device.type == "cuda":
+        # One GPU per process: the LOCAL_RANK-th process on this machine takes GPU LOCAL_RANK.
+        args.device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        torch.cuda.set_device(args.device)
+    # NCCL moves CUDA tensors between GPUs directly; gloo works on CPU tensors.
+    dist.init_process_group("nccl" if args.device.type == "cuda" else "gloo")  # env://
+    args.rank, args.world_size = dist.get_rank(), dist.get_world_size()
+    return True
 
 
 def main(argv=None):
     args = parse_args(argv)
+    distributed = False
     try:
+        distributed = start_processes(args)
         return dry_run(args) if args.dry_run else run(args)
     except UsageError as error:
         sys.exit(f"cifar10.py: error: {error}")  # one line on stderr, exit status 1
+    finally:
+        if distributed:
+            dist.destroy_process_group()
 
 
 # %%

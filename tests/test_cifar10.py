@@ -5,6 +5,7 @@ learnable generated images, written to disk in both layouts the program reads.
 """
 
 import importlib.util
+import json
 import os
 import re
 import signal
@@ -127,6 +128,33 @@ def test_resume_after_a_kill_matches_an_unbroken_run(reference, image_folders, t
     resumed = cifar10.main([*flags, "--resume"])
     assert resumed["history"] == results["history"]
     assert resumed["test_accuracy"] == results["test_accuracy"]
+
+
+def test_two_processes_under_torchrun(image_folders, tmp_path):
+    """Quick mode with DistributedDataParallel on two CPU processes (gloo): each trains on half
+    of every batch of 50; rank 0 alone shows progress and writes the summary and the files."""
+    out_dir = tmp_path / "out"
+    # --log-dir: torchrun's own (empty) folders go under tmp_path, not into /tmp
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc_per_node=2", "--log-dir", str(tmp_path / "logs")]  # fmt: skip
+    flags = [*QUICK, "--data-dir", str(image_folders), "--out-dir", str(out_dir)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # torchrun warns when it has to set it
+    finished = subprocess.run([*torchrun, str(SCRIPT), *flags], env=env, capture_output=True,
+                              text=True, timeout=600)  # fmt: skip
+    assert finished.returncode == 0, finished.stderr
+    summaries = [line for line in finished.stdout.splitlines() if "(flip TTA)" in line]
+    assert len(summaries) == 1, finished.stdout
+    assert " | cpu (1 thread) x 2 processes | " in summaries[0]
+    assert finished.stdout.count("data: ") == 1
+    assert finished.stderr.count("epoch  1/4") >= 1  # tqdm's bar, on rank 0 only
+    results = json.loads((out_dir / "results.json").read_text())
+    assert results["test_accuracy"] > 0.6 and results["processes"] == 2
+    assert results["history"]["test_accuracy"][-1] > results["history"]["test_accuracy"][0]
+    written = sorted(path.name for path in out_dir.iterdir())
+    assert written == ["checkpoint.pt", "confusion.png", "curves.png", "results.json"]
+    state = torch.load(out_dir / "checkpoint.pt", weights_only=True)
+    assert not any(key.startswith("module.") for key in state["model"])
+    assert state["epochs_done"] == 4
 
 
 def one_line_error(argv, capsys):

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).parent.parent
 
@@ -16,19 +18,20 @@ EXTERNAL_ASSET = re.compile(
     r"""<script[^>]*\ssrc=["']?(https?:)?//"""
     r"""|<link[^>]*\shref=["']?(https?:)?//"""
     r"""|@import\s+(url\()?["']?(https?:)?//"""
-    r"""|url\(["']?(https?:)?//""",
+    r"""|url\(["']?(https?:)?//"""
+    r"""|\bimport\(\s*["'](https?:)?//""",
     re.IGNORECASE,
 )
 
 
-RECORD = {
+RECORD = {  # build/verified/torch-2.99.0.json
     "torch": "2.99.0",
     "torchvision": "0.99.0",
     "python": "3.99.0",
     "os": "Linux x86_64",
     "device": "CPU",
     "date": "2099-01-01",
-    "pages": {"tensors.md": {"passed": 29, "failed": 0, "skipped": {"needs CUDA": 2}}},
+    "pages": {"tensors.md": {"passed": 29, "skipped": {"needs CUDA": 2}, "failed": ["line 9"]}},
 }
 
 
@@ -36,10 +39,10 @@ RECORD = {
 def site(tmp_path_factory):
     """The site built with a made-up doctest record, so that its stamps are known."""
     out = tmp_path_factory.mktemp("site")
-    record = out.parent / "verified.json"
-    record.write_text(json.dumps(RECORD))
+    records = tmp_path_factory.mktemp("verified")
+    (records / "torch-2.99.0.json").write_text(json.dumps(RECORD))
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    env = {**os.environ, "VERIFIED_RECORD": str(record)}
+    env = {**os.environ, "VERIFIED_RECORDS": str(records)}
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=env)
     return out
 
@@ -57,9 +60,10 @@ def test_nothing_is_fetched_from_another_host(site):
 def test_pages_are_stamped_from_the_doctest_record(site):
     tensors = (site / "tensors" / "index.html").read_text()
     stamp = "29 snippets verified with torch 2.99.0 on CPU, 2099-01-01 · 2 skipped: needs CUDA"
-    assert stamp in tensors
+    assert stamp + " · 1 failing" in tensors
+    assert "<td>2.99.0</td>" in tensors and "<td>line 9</td>" in tensors  # compatibility table
     unrecorded = (site / "autograd" / "index.html").read_text()
-    assert "not verified for this build" in unrecorded
+    assert "Not verified for this build" in unrecorded
 
 
 def test_home_page_shows_the_whole_record(site):
@@ -94,3 +98,13 @@ def test_every_internal_link_resolves(site):
             if not (resolved.is_file() or (resolved / "index.html").is_file()):
                 broken.append(f"{page.relative_to(site)} -> {target}")
     assert broken == []
+
+
+def test_every_page_with_snippets_has_a_notebook_that_runs(site):
+    pages = [p.stem for p in (ROOT / "docs").rglob("*.md") if "```python" in p.read_text()]
+    assert sorted(p.stem for p in (site / "notebooks").glob("*.ipynb")) == sorted(pages)
+    assert 'href="../notebooks/tensors.ipynb" download' in (site / "tensors/index.html").read_text()
+    notebook = nbformat.read(site / "notebooks" / "tensors.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
+    assert any("tensor([[1, 2]," in o.get("data", {}).get("text/plain", "") for o in outputs)
