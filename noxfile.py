@@ -1,6 +1,7 @@
 """Check and build the torch cheat sheet: `nox` runs doctest, tests, docs, browser and lint."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,15 @@ def install(session, group):
     session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
+def parallel_pages():
+    """pytest-xdist options: a page's blocks share a namespace, so each page stays on one worker.
+
+    Each worker pays torch's import (about 8 s with torch._dynamo), so on 2 cores a serial run is
+    faster (`nox -s bench` measures both): use workers only where there are more cores.
+    """
+    return ["-n", "auto", "--dist", "loadfile"] if (os.cpu_count() or 1) > 2 else []
+
+
 # The oldest torch the pages support (its fp32_precision switches are on the mixed-precision
 # page), with its torchvision; and whatever is newest.
 TORCH_VERSIONS = {"2.9": ["torch==2.9.*", "torchvision==0.24.*"], "latest": []}
@@ -27,7 +37,7 @@ TORCH_VERSIONS = {"2.9": ["torch==2.9.*", "torchvision==0.24.*"], "latest": []}
 def doctest(session, torch):
     """Run every snippet on every page, then the snippets/ programs in quick mode."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "doctest"), *TORCH_VERSIONS[torch])
-    session.run("pytest", *(session.posargs or ["docs"]))
+    session.run("pytest", *parallel_pages(), *(session.posargs or ["docs"]))
     if not session.posargs:
         for program in sorted(Path("snippets").glob("*.py")):
             session.run("python", str(program), "--dry-run")

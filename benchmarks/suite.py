@@ -42,8 +42,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     serial, output = timed(PYTEST)
-    parallel, _ = timed([*PYTEST, "-n", "auto", "--dist", "loadfile"])
+    parallel, parallel_output = timed([*PYTEST, "-n", "auto", "--dist", "loadfile"])
     passed, skipped = examples_run(output)
+    same = examples_run(parallel_output) == (passed, skipped)
     build, _ = timed([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", "build/bench"])
 
     rows = [
@@ -55,6 +56,7 @@ def main(argv=None):
         ("examples run (passed + skipped)", f"{passed} + {skipped}"),
         ("doctest suite, serial", f"{serial:.1f} s ({passed / serial:.0f} examples/s)"),
         ("doctest suite, parallel (-n auto --dist loadfile)", f"{parallel:.1f} s"),
+        ("parallel run: same passed and skipped counts", "yes" if same else "NO"),
         ("mkdocs build --strict", f"{build:.1f} s"),
     ]
     if args.fresh:
