@@ -14,8 +14,9 @@ nox.options.reuse_venv = "yes"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
-def install(session, group):
-    session.install(*nox.project.dependency_groups(PYPROJECT, group))
+def install(session, *groups, pins=()):
+    """Install the named dependency groups of pyproject.toml, narrowed by `pins` if given."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, *groups), *pins)
 
 
 def parallel_pages():
@@ -36,7 +37,7 @@ TORCH_VERSIONS = {"2.9": ["torch==2.9.*", "torchvision==0.24.*"], "latest": []}
 @nox.parametrize("torch", list(TORCH_VERSIONS))
 def doctest(session, torch):
     """Run every snippet on every page, then the snippets/ programs in quick mode."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "doctest"), *TORCH_VERSIONS[torch])
+    install(session, "doctest", pins=TORCH_VERSIONS[torch])
     session.run("pytest", *parallel_pages(), *(session.posargs or ["docs"]))
     if not session.posargs:
         for program in sorted(Path("snippets").glob("*.py")):
@@ -45,7 +46,7 @@ def doctest(session, torch):
 
 @nox.session
 def tests(session):
-    """Test the machinery: fence guard, copyable sections, the built site."""
+    """Test the machinery and programs: fence guard, sections alone, the site, snippets/."""
     install(session, "tests")
     session.run("pytest", "tests", "--ignore=tests/browser", *session.posargs)
 
@@ -96,7 +97,7 @@ def cifar10(session):
 @nox.session(default=False)
 def bench(session):
     """Time the doctest suite serial and parallel and the site build; print the figures."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "doctest", "docs"))
+    install(session, "doctest", "docs")
     session.run("python", "benchmarks/suite.py", *session.posargs)
 
 

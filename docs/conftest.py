@@ -39,8 +39,8 @@ def block_outcomes(page, example_lines):
     text = (DOCS.parent / page).read_text()
     per_block = defaultdict(list)
     for fence in fences(text):
+        last_line = fence.line + text.count("\n", fence.start, fence.end)
         for line, results in example_lines.items():
-            last_line = fence.line + text.count("\n", fence.start, fence.end)
             if fence.line <= line <= last_line:
                 per_block[fence.line] += results
     return [
