@@ -1,4 +1,5 @@
-"""Offer each page with snippets as a notebook, site/notebooks/<page>.ipynb, linked under its title.
+"""Offer each page with snippets as a notebook, site/notebooks/<page>.ipynb, linked under its title;
+and under a notebook page's title, a link that opens it in Colab.
 
 jupytext reads a page into markdown and code cells. A doctest cell becomes plain code: its `>>>`
 sources without prompts or expected output. An example that shows an error on purpose gets a
@@ -8,7 +9,10 @@ cell makes IPython show every expression's value, as the page's doctests do.
 """
 
 import doctest
+import logging
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import jupytext
@@ -17,6 +21,8 @@ import nbformat
 SKIP = re.compile(r"<!-- skip: .*?(?:reason=)?\"(?P<reason>[^\"]*)\".*?-->\s*$", re.DOTALL)
 DOCTEST_PARSER = doctest.DocTestParser()
 SHOW_EVERY_RESULT = '%config InteractiveShell.ast_node_interactivity = "all"'
+PUBLISHED_BRANCH = "main"  # Colab opens the notebook as committed on this branch
+log = logging.getLogger("mkdocs.hooks.notebooks")
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -25,6 +31,37 @@ def on_page_markdown(markdown, page, config, files):
     href = "../" * page.url.count("/") + f"notebooks/{Path(page.file.src_uri).stem}.ipynb"
     link = f'<a href="{href}" download>Download this page as a notebook</a>\n{{: .download }}'
     return re.sub(r"^# .+$", lambda h1: f"{h1.group(0)}\n\n{link}", markdown, count=1, flags=re.M)
+
+
+def on_page_content(html, page, config, files):
+    """Under a notebook page's title, "Open in Colab": Colab reads the notebook from GitHub."""
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    repository = github_repository()
+    if repository is None:
+        log.info("%s: no Colab link, since the GitHub repository is unknown (set "
+                 "GITHUB_REPOSITORY=owner/name)", page.file.src_uri)  # fmt: skip
+        return html
+    path = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
+    href = f"https://colab.research.google.com/github/{repository}/blob/{PUBLISHED_BRANCH}/{path}"
+    link = f'<p class="download"><a href="{href}">Open in Colab</a></p>'
+    return html.replace("</h1>", f"</h1>\n{link}", 1)
+
+
+def github_repository():
+    """owner/name of the GitHub repository the site is built from, or None if it is not one.
+
+    GitHub Actions names it in GITHUB_REPOSITORY; a clone, in the address of its origin remote.
+    """
+    if os.environ.get("GITHUB_REPOSITORY"):
+        return os.environ["GITHUB_REPOSITORY"]
+    try:
+        origin = subprocess.run(["git", "remote", "get-url", "origin"], capture_output=True,
+                                text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):  # no git, or no origin remote
+        return None
+    match = re.search(r"github\.com[:/](?P<repository>[^/]+/[^/]+?)(?:\.git)?$", origin)
+    return match["repository"] if match else None
 
 
 def on_post_build(config):

@@ -42,7 +42,8 @@ def site(tmp_path_factory):
     records = tmp_path_factory.mktemp("verified")
     (records / "torch-2.99.0.json").write_text(json.dumps(RECORD))
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    env = {**os.environ, "VERIFIED_RECORDS": str(records)}
+    # A GitHub Actions build names its repository; the CIFAR-10 page then links to Colab.
+    env = {**os.environ, "VERIFIED_RECORDS": str(records), "GITHUB_REPOSITORY": "owner/name"}
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=env)
     return out
 
@@ -55,6 +56,12 @@ def test_nothing_is_fetched_from_another_host(site):
         for match in EXTERNAL_ASSET.finditer(path.read_text(errors="replace"))
     ]
     assert offenders == []
+
+
+def test_notebook_page_opens_in_colab(site):
+    page = (site / "examples" / "cifar10" / "index.html").read_text()
+    colab = "https://colab.research.google.com/github/owner/name/blob/main/"
+    assert f'<a href="{colab}docs/examples/cifar10.ipynb">Open in Colab</a>' in page
 
 
 def test_pages_are_stamped_from_the_doctest_record(site):
