@@ -1,5 +1,6 @@
 """Check and build the torch cheat sheet: `nox` runs doctest, tests, docs, browser and lint."""
 
+import argparse
 import json
 import os
 import shutil
@@ -78,20 +79,29 @@ def serve(session):
 
 @nox.session(default=False)
 def cifar10(session):
-    """Train the CIFAR-10 example on a GPU to 94%, writing its page as the executed notebook."""
+    """Train the CIFAR-10 example on a GPU to its target, writing its page as the executed notebook.
+
+    `nox -s cifar10 -- DIR` trains on the copy of CIFAR-10 in DIR instead of downloading it, and
+    `--target 0.9` lowers the test accuracy below which the session fails (default 0.94, for the
+    original images; a lossy copy such as the JPEG q75 one reaches less).
+    """
+    parser = argparse.ArgumentParser(prog="nox -s cifar10 --")
+    parser.add_argument("data_dir", nargs="?")
+    parser.add_argument("--target", type=float, default=0.94)
+    options = parser.parse_args(session.posargs)
     install(session, "cifar10")
     results = Path("runs/cifar10/results.json")
     results.unlink(missing_ok=True)
-    # `nox -s cifar10 -- DIR` trains on the copy of CIFAR-10 in DIR instead of downloading it.
-    env = {"CIFAR10_DATA": session.posargs[0]} if session.posargs else {}
+    env = {"CIFAR10_DATA": options.data_dir} if options.data_dir else {}
     notebook = "docs/examples/cifar10.ipynb"
     session.run("jupytext", "--to", "ipynb", "--set-kernel", "python3", "--execute",
                 "--run-path", ".", "snippets/cifar10.py", "-o", notebook, env=env)  # fmt: skip
     # One output per progress bar, in its final state, instead of one per redraw.
     session.run("jupyter", "nbconvert", "--coalesce-streams", notebook)
     accuracy = json.loads(results.read_text())["test_accuracy"]
-    if accuracy < 0.94:
-        session.error(f"CIFAR-10 test accuracy {accuracy:.2%} is below the 94% target")
+    if accuracy < options.target:
+        target = f"{options.target:.1%}"
+        session.error(f"CIFAR-10 test accuracy {accuracy:.2%} is below the {target} target")
 
 
 @nox.session(default=False)
