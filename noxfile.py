@@ -29,20 +29,39 @@ def parallel_pages():
     return ["-n", "auto", "--dist", "loadfile"] if (os.cpu_count() or 1) > 2 else []
 
 
-# The oldest torch the pages support (its fp32_precision switches are on the mixed-precision
-# page), with its torchvision; and whatever is newest.
-TORCH_VERSIONS = {"2.9": ["torch==2.9.*", "torchvision==0.24.*"], "latest": []}
+# Every minor release of torch the pages support, oldest first, each with its torchvision
+# (torchvision 0.29 is the newest there is, and supports torch 2.15 too).
+TORCH_RELEASES = {
+    "2.9": "0.24",
+    "2.10": "0.25",
+    "2.11": "0.26",
+    "2.12": "0.27",
+    "2.13": "0.28",
+    "2.14": "0.29",
+    "2.15": "0.29",
+}
+NEWEST = list(TORCH_RELEASES)[-1]
 
 
 @nox.session
-@nox.parametrize("torch", list(TORCH_VERSIONS))
-def doctest(session, torch):
-    """Run every snippet on every page, then the snippets/ programs in quick mode."""
-    install(session, "doctest", pins=TORCH_VERSIONS[torch])
+@nox.parametrize("torch", list(TORCH_RELEASES))
+def matrix(session, torch):
+    """Run every snippet on every page, then the snippets/ programs in quick mode, on one torch."""
+    pins = [f"torch=={torch}.*", f"torchvision=={TORCH_RELEASES[torch]}.*"]
+    install(session, "doctest", pins=pins)
     session.run("pytest", *parallel_pages(), *(session.posargs or ["docs"]))
     if not session.posargs:
         for program in sorted(Path("snippets").glob("*.py")):
             session.run("python", str(program), "--dry-run")
+
+
+@nox.session(python=False, default=False)
+def doctest(session):
+    """Verify the snippets on the newest torch: `-- --torch 2.10` names another, then pages."""
+    parser = argparse.ArgumentParser(prog="nox -s doctest --")
+    parser.add_argument("--torch", choices=list(TORCH_RELEASES), default=NEWEST)
+    options, pages = parser.parse_known_args(session.posargs)
+    session.notify(f"matrix(torch='{options.torch}')", posargs=pages)
 
 
 @nox.session

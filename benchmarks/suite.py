@@ -1,15 +1,20 @@
 """Time the doctest suite (serial and parallel) and the site build; print a Markdown table.
 
-`nox -s bench` runs this; `nox -s bench -- --fresh` also times a clean install to green tests.
-Goals on a 2-core machine: the whole doctest suite under 60 s, the site build under 15 s.
+`nox -s bench` runs this. `-- --matrix` also runs the version matrix (`nox -s matrix`) with its
+environments reused and reports each torch release's pytest and session time; `-- --fresh` runs
+it from nothing: new environments and an empty uv cache, so every wheel is downloaded again.
+Goals on a 2-core machine: the doctest suite under 30 s of pytest time per torch release, the
+site build under 15 s.
 """
 
 import argparse
+import json
 import os
 import platform
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -36,9 +41,47 @@ def slowest(output):
     return re.findall(r"^([\d.]+)s call\s+(\S+)$", output, re.MULTILINE)[:10]
 
 
+def matrix_sessions():
+    """The sessions of the version matrix, oldest torch first: "matrix(torch='2.9')", ..."""
+    listing = subprocess.run(["nox", "-l", "--json"], cwd=ROOT, capture_output=True, text=True)
+    names = [session["session"] for session in json.loads(listing.stdout)]
+    return [name for name in names if name.startswith("matrix(")]
+
+
+def run_session(name, fresh, cache):
+    """(seconds, pytest's own seconds, passed, skipped) of one nox session."""
+    command, env = ["nox", "-s", name], dict(os.environ)
+    if fresh:  # new environments, and wheels downloaded into an empty uv cache
+        command.append("--reuse-venv=no")
+        env["UV_CACHE_DIR"] = cache
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    counts = re.search(r"(\d+) passed(?:, (\d+) skipped)?.* in ([\d.]+)s", done.stdout)
+    return seconds, float(counts[3]), int(counts[1]), int(counts[2] or 0)
+
+
+def print_matrix(label, fresh):
+    print(f"\n{label}:\n")
+    print("| session | pytest time | examples (passed + skipped) | session time |")
+    print("| --- | ---: | --- | ---: |")
+    total = 0
+    with tempfile.TemporaryDirectory() as cache:
+        for name in matrix_sessions():
+            seconds, pytest_seconds, passed, skipped = run_session(name, fresh, cache)
+            total += seconds
+            print(f"| `{name}` | {pytest_seconds:.1f} s | {passed} + {skipped} | {seconds:.0f} s |")
+    print(f"| all | | | {total:.0f} s |")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fresh", action="store_true", help="also time a clean `nox` install")
+    parser.add_argument("--matrix", action="store_true", help="also time `nox -s matrix`")
+    parser.add_argument(
+        "--fresh", action="store_true", help="also time `nox -s matrix` from an empty uv cache"
+    )
     args = parser.parse_args(argv)
 
     serial, output = timed(PYTEST)
@@ -59,14 +102,14 @@ def main(argv=None):
         ("parallel run: same passed and skipped counts", "yes" if same else "NO"),
         ("mkdocs build --strict", f"{build:.1f} s"),
     ]
-    if args.fresh:
-        command = ["nox", "--reuse-venv=no", "-s", "doctest(torch='latest')", "tests"]
-        fresh, _ = timed(command)
-        rows.append(("clean environments to green doctest + tests", f"{fresh:.0f} s"))
     print("| measure | value |\n| --- | --- |")
     print("\n".join(f"| {name} | {value} |" for name, value in rows))
     print("\nSlowest examples (serial run):\n\n| seconds | example |\n| ---: | --- |")
     print("\n".join(f"| {seconds} | `{example}` |" for seconds, example in slowest(output)))
+    if args.matrix:
+        print_matrix("Version matrix, environments reused", fresh=False)
+    if args.fresh:
+        print_matrix("Version matrix from nothing (empty uv cache)", fresh=True)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Offer each page with snippets as a notebook, site/notebooks/<page>.ipynb, linked under its title;
+"""Offer each page with snippets as a notebook, site/notebooks/<section>/<page>.ipynb, linked under
+its title;
 and under a notebook page's title, a link that opens it in Colab.
 
 jupytext reads a page into markdown and code cells. A doctest cell becomes plain code: its `>>>`
@@ -28,7 +29,7 @@ log = logging.getLogger("mkdocs.hooks.notebooks")
 def on_page_markdown(markdown, page, config, files):
     if "```python" not in markdown:
         return markdown
-    href = "../" * page.url.count("/") + f"notebooks/{Path(page.file.src_uri).stem}.ipynb"
+    href = "../" * page.url.count("/") + notebook_path(page.file.src_uri)
     link = f'<a href="{href}" download>Download this page as a notebook</a>\n{{: .download }}'
     return re.sub(r"^# .+$", lambda h1: f"{h1.group(0)}\n\n{link}", markdown, count=1, flags=re.M)
 
@@ -64,12 +65,18 @@ def github_repository():
     return match["repository"] if match else None
 
 
+def notebook_path(src_uri):
+    """basics/tensors.md -> notebooks/basics/tensors.ipynb: the notebooks mirror the pages."""
+    return f"notebooks/{Path(src_uri).with_suffix('.ipynb').as_posix()}"
+
+
 def on_post_build(config):
-    out = Path(config.site_dir) / "notebooks"
-    out.mkdir(exist_ok=True)
-    for page in sorted(Path(config.docs_dir).rglob("*.md")):
+    docs = Path(config.docs_dir)
+    for page in sorted(docs.rglob("*.md")):
         if "```python" in page.read_text():
-            nbformat.write(page_notebook(page), out / f"{page.stem}.ipynb")
+            out = Path(config.site_dir) / notebook_path(page.relative_to(docs))
+            out.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(page_notebook(page), out)
 
 
 def page_notebook(page):

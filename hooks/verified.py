@@ -42,14 +42,25 @@ def on_page_markdown(markdown, page, config, files):
 
 def stamp_line(runs):
     newest, entry = runs[0]
-    versions = " and ".join(record["torch"] for record, _ in runs)
-    text = f"✓ {entry['passed']} snippets verified with torch {versions} on {newest['device']}"
+    text = (
+        f"✓ {entry['passed']} snippets verified with torch {versions(runs)} on {newest['device']}"
+    )
     text += f", {newest['date']}"
     for reason, count in entry["skipped"].items():
         text += f" · {count} skipped: {reason}"
     if entry["failed"]:
         text += f" · {len(entry['failed'])} failing"
+    failing_elsewhere = [record["torch"] for record, older in runs[1:] if older["failed"]]
+    if failing_elsewhere:
+        text += f" · failing on torch {', '.join(failing_elsewhere)}"
     return text
+
+
+def versions(runs):
+    """'2.15.0' for one run; '2.9.1 to 2.15.0 (7 releases)' for a matrix, newest run first."""
+    if len(runs) == 1:
+        return runs[0][0]["torch"]
+    return f"{runs[-1][0]['torch']} to {runs[0][0]['torch']} ({len(runs)} releases)"
 
 
 def compatibility(runs):

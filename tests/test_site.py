@@ -31,7 +31,15 @@ RECORD = {  # build/verified/torch-2.99.0.json
     "os": "Linux x86_64",
     "device": "CPU",
     "date": "2099-01-01",
-    "pages": {"tensors.md": {"passed": 29, "skipped": {"needs CUDA": 2}, "failed": ["line 9"]}},
+    "pages": {
+        "basics/tensors.md": {"passed": 29, "skipped": {"needs CUDA": 2}, "failed": ["line 9"]}
+    },
+}
+# An older release of the matrix, on which another block fails.
+OLDER_RECORD = {
+    **RECORD,
+    "torch": "2.98.0",
+    "pages": {"basics/tensors.md": {"passed": 30, "skipped": {}, "failed": ["line 12"]}},
 }
 
 
@@ -40,7 +48,8 @@ def site(tmp_path_factory):
     """The site built with a made-up doctest record, so that its stamps are known."""
     out = tmp_path_factory.mktemp("site")
     records = tmp_path_factory.mktemp("verified")
-    (records / "torch-2.99.0.json").write_text(json.dumps(RECORD))
+    for record in (RECORD, OLDER_RECORD):
+        (records / f"torch-{record['torch']}.json").write_text(json.dumps(record))
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
     # A GitHub Actions build names its repository; the CIFAR-10 page then links to Colab.
     env = {**os.environ, "VERIFIED_RECORDS": str(records), "GITHUB_REPOSITORY": "owner/name"}
@@ -65,30 +74,32 @@ def test_notebook_page_opens_in_colab(site):
 
 
 def test_pages_are_stamped_from_the_doctest_record(site):
-    tensors = (site / "tensors" / "index.html").read_text()
-    stamp = "29 snippets verified with torch 2.99.0 on CPU, 2099-01-01 · 2 skipped: needs CUDA"
-    assert stamp + " · 1 failing" in tensors
-    assert "<td>2.99.0</td>" in tensors and "<td>line 9</td>" in tensors  # compatibility table
-    unrecorded = (site / "autograd" / "index.html").read_text()
+    tensors = (site / "basics" / "tensors" / "index.html").read_text()
+    stamp = "29 snippets verified with torch 2.98.0 to 2.99.0 (2 releases) on CPU, 2099-01-01"
+    assert stamp + " · 2 skipped: needs CUDA · 1 failing · failing on torch 2.98.0" in tensors
+    for cell in ("2.99.0", "line 9", "2.98.0", "line 12"):  # the compatibility table, per release
+        assert f"<td>{cell}</td>" in tensors
+    unrecorded = (site / "basics" / "autograd" / "index.html").read_text()
     assert "Not verified for this build" in unrecorded
 
 
 def test_home_page_shows_the_whole_record(site):
     home = (site / "index.html").read_text()
     assert "Verified with torch 2.99.0 and torchvision 0.99.0, Python 3.99.0" in home
-    assert '<a href="tensors/">tensors.md</a>' in home
+    assert "<th>torch 2.99.0</th>" in home and "<th>torch 2.98.0</th>" in home
+    assert '<a href="basics/tensors/">basics/tensors.md</a>' in home
     assert "{{" not in home
 
 
 def test_doctest_prompts_and_output_are_marked_for_copying(site):
-    tensors = (site / "tensors" / "index.html").read_text()
+    tensors = (site / "basics" / "tensors" / "index.html").read_text()
     assert '<span class="gp">&gt;&gt;&gt; </span>' in tensors
     assert '<span class="go"><span class="go">tensor([[1, 2],</span>\n</span>' in tensors
     assert '<span class="go"><span class="gt">Traceback (most recent call last):' in tensors
 
 
 def test_math_is_rendered_at_build_time(site):
-    tensors = (site / "tensors" / "index.html").read_text()
+    tensors = (site / "basics" / "tensors" / "index.html").read_text()
     assert "<math" in tensors
     assert "arithmatex" not in tensors
     assert "\\(" not in tensors
@@ -108,10 +119,13 @@ def test_every_internal_link_resolves(site):
 
 
 def test_every_page_with_snippets_has_a_notebook_that_runs(site):
-    pages = [p.stem for p in (ROOT / "docs").rglob("*.md") if "```python" in p.read_text()]
-    assert sorted(p.stem for p in (site / "notebooks").glob("*.ipynb")) == sorted(pages)
-    assert 'href="../notebooks/tensors.ipynb" download' in (site / "tensors/index.html").read_text()
-    notebook = nbformat.read(site / "notebooks" / "tensors.ipynb", as_version=4)
+    docs = ROOT / "docs"
+    pages = [p.relative_to(docs) for p in docs.rglob("*.md") if "```python" in p.read_text()]
+    notebooks = [p.relative_to(site / "notebooks") for p in site.glob("notebooks/**/*.ipynb")]
+    assert sorted(notebooks) == sorted(p.with_suffix(".ipynb") for p in pages)
+    tensors = (site / "basics" / "tensors" / "index.html").read_text()
+    assert 'href="../../notebooks/basics/tensors.ipynb" download' in tensors
+    notebook = nbformat.read(site / "notebooks" / "basics" / "tensors.ipynb", as_version=4)
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert any("tensor([[1, 2]," in o.get("data", {}).get("text/plain", "") for o in outputs)

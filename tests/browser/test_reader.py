@@ -11,6 +11,7 @@ import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -71,9 +72,11 @@ def context(browser):
 
 
 def url_of(page_path):
-    """docs/tensors.md -> tensors/, docs/examples/cifar10.ipynb -> examples/cifar10/."""
+    """docs/basics/tensors.md -> basics/tensors/, docs/basics/index.md -> basics/."""
     relative = page_path.relative_to(DOCS).with_suffix("")
-    return "" if relative.name == "index" else f"{relative.as_posix()}/"
+    if relative.name == "index":
+        relative = relative.parent
+    return "" if relative == Path() else f"{relative.as_posix()}/"
 
 
 @pytest.mark.parametrize("page_path", SITE_PAGES, ids=lambda p: str(p.relative_to(DOCS)))
@@ -140,14 +143,16 @@ def test_copy_button_gives_runnable_code(context, site_url, page_path, index, so
 
 def test_prompts_and_output_cannot_be_selected(context, site_url):
     page = context.new_page()
-    page.goto(site_url + "tensors/")
+    page.goto(site_url + "basics/tensors/")
     styles = page.evaluate(
         "Array.from(document.querySelectorAll('.gp, .go')).map(e => getComputedStyle(e).userSelect)"
     )
     assert styles and set(styles) == {"none"}
 
 
-@pytest.mark.parametrize(("word", "page_url"), [("detach", "autograd/"), ("einsum", "tensors/")])
+@pytest.mark.parametrize(
+    ("word", "page_url"), [("detach", "basics/autograd/"), ("einsum", "basics/tensors/")]
+)
 def test_search_finds_a_word_from_a_page_body(context, site_url, word, page_url):
     page = context.new_page()
     page.goto(site_url)
@@ -164,7 +169,7 @@ def test_search_finds_a_word_from_a_page_body(context, site_url, word, page_url)
 
 def test_math_renders(context, site_url):
     page = context.new_page()
-    page.goto(site_url + "tensors/")
+    page.goto(site_url + "basics/tensors/")
     formula = page.locator("article math").first
     expect(formula).to_be_visible()
     assert formula.bounding_box()["height"] > 5
@@ -188,10 +193,10 @@ def test_navigation_reachable_on_a_phone(browser, site_url):
     link = primary.get_by_role("link", name="Tensors", exact=True)
     expect(link).to_be_visible()
     link.click()
-    expect(page).to_have_url(site_url + "tensors/")
+    expect(page).to_have_url(site_url + "basics/tensors/")
 
 
-SCREENSHOT_PAGES = [("home", ""), ("tensors", "tensors/"), ("cifar10", "examples/cifar10/")]
+SCREENSHOT_PAGES = [("home", ""), ("tensors", "basics/tensors/"), ("cifar10", "examples/cifar10/")]
 
 
 @pytest.mark.parametrize(("name", "url"), SCREENSHOT_PAGES)
