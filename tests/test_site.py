@@ -5,8 +5,10 @@ import os
 import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
+import errors  # hooks/errors.py
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -129,3 +131,17 @@ def test_every_page_with_snippets_has_a_notebook_that_runs(site):
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert any("tensor([[1, 2]," in o.get("data", {}).get("text/plain", "") for o in outputs)
+
+
+def test_errors_page_lists_every_traceback_on_the_site(site):
+    """The build writes the Errors index: one row per message a page's doctest raises."""
+    docs = ROOT / "docs"
+    expected = {
+        error.message
+        for page in docs.rglob("*.md")
+        for error in errors.shown_errors(page.relative_to(docs).as_posix(), page.read_text())
+    }
+    built = unescape((site / "reference" / "errors" / "index.html").read_text())
+    rows = re.findall(r"<tr>\s*<td><code>(.*?)</code></td>", built, re.S)
+    assert sorted(rows) == sorted(expected)
+    assert len(rows) >= 70

@@ -14,7 +14,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
+import errors  # hooks/errors.py
 import pytest
+from markdown.extensions.toc import slugify
 from pages import DOCS, PAGES, fences, sections
 from playwright.sync_api import expect, sync_playwright
 
@@ -32,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SAMPLED_SECTIONS_PER_PAGE = 3
+PASTED_ERRORS = 24
 TRACEBACK = re.compile(r"^\s*Traceback \(most recent call last\):\n(?:.*\n)*?\s*([\w.]+):", re.M)
 
 
@@ -156,15 +159,38 @@ def test_prompts_and_output_cannot_be_selected(context, site_url):
 def test_search_finds_a_word_from_a_page_body(context, site_url, word, page_url):
     page = context.new_page()
     page.goto(site_url)
+    hrefs = search(page, word)
+    assert any(f"/{page_url}" in href for href in hrefs)
+
+
+def search(page, query):
+    """Type a query into the site's search as a reader does; the result links, best first."""
     page.locator(".md-search__input").first.click()
     # A query typed while the search worker still builds its index is dropped: wait for it.
     meta = page.locator(".md-search-result__meta")
     expect(meta).to_have_text("Type to start searching", timeout=30_000)
-    page.locator(".md-search__input").press_sequentially(word, delay=50)
+    page.locator(".md-search__input").press_sequentially(query, delay=20)
     results = page.locator(".md-search-result__item a")
     expect(results.first).to_be_visible(timeout=30_000)
-    hrefs = results.evaluate_all("links => links.map(a => a.href)")
-    assert any(f"/{page_url}" in href for href in hrefs)
+    return results.evaluate_all("links => links.map(a => a.href)")
+
+
+def pasted_errors():
+    """Messages a reader pastes: the first words of each error on the common-errors page."""
+    page = DOCS / "reference" / "common-errors.md"
+    shown = errors.shown_errors("reference/common-errors.md", page.read_text())
+    unique = {error.section: error for error in shown}.values()
+    return [pytest.param(error, id=error.message[:40]) for error in unique][:PASTED_ERRORS]
+
+
+@pytest.mark.parametrize("error", pasted_errors())
+def test_search_for_a_pasted_error_finds_its_section(context, site_url, error):
+    page = context.new_page()
+    page.goto(site_url)
+    words = " ".join(f"{error.kind}: {error.message}".split()[:8])
+    anchor = slugify(error.section.replace("`", ""), "-")
+    hrefs = search(page, words)
+    assert f"/reference/common-errors/#{anchor}" in " ".join(hrefs[:3]), hrefs[:3]
 
 
 def test_math_renders(context, site_url):
