@@ -85,7 +85,7 @@ def index(shown, index_src_uri):
 def row(error, index_src_uri):
     here = Path(index_src_uri).parent
     href = Path(os.path.relpath(error.page, here)).as_posix()
-    anchor = slugify(error.section.replace("`", ""), "-")
+    anchor = slugify(error.section.replace("`", "").replace("\\", ""), "-")
     section = error.section.replace("|", "\\|")
     return f"| {code(error.message)} | [{error.page_title}: {section}]({href}#{anchor}) |"
 

@@ -143,5 +143,6 @@ def test_errors_page_lists_every_traceback_on_the_site(site):
     }
     built = unescape((site / "reference" / "errors" / "index.html").read_text())
     rows = re.findall(r"<tr>\s*<td><code>(.*?)</code></td>", built, re.S)
-    assert sorted(rows) == sorted(expected)
-    assert len(rows) >= 70
+    # A message can be a row twice: tabs for two releases that raise it as different types.
+    assert sorted(set(rows)) == sorted(expected)
+    assert len(expected) >= 70
