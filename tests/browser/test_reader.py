@@ -5,78 +5,16 @@ few pages land in build/screenshots/ for review.
 """
 
 import re
-import shutil
-import subprocess
-import sys
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from browsing import ROOT, SITE_PAGES, search, url_of
 from pages import DOCS, PAGES, fences, sections
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-ROOT = DOCS.parent
 SCREENSHOTS = ROOT / "build" / "screenshots"
-SITE_PAGES = PAGES + sorted(DOCS.rglob("*.ipynb"))
-# Flags for a browser in a sandbox with no network: no background requests to Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SAMPLED_SECTIONS_PER_PAGE = 3
 TRACEBACK = re.compile(r"^\s*Traceback \(most recent call last\):\n(?:.*\n)*?\s*([\w.]+):", re.M)
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def site_url(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=out))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    chromium = shutil.which("chromium")
-    assert chromium, (
-        "Debian's chromium is missing: `apt-get install chromium` (nox -s browser does)"
-    )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def context(browser):
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
-    yield context
-    context.close()
-
-
-def url_of(page_path):
-    """docs/basics/tensors.md -> basics/tensors/, docs/basics/index.md -> basics/."""
-    relative = page_path.relative_to(DOCS).with_suffix("")
-    if relative.name == "index":
-        relative = relative.parent
-    return "" if relative == Path() else f"{relative.as_posix()}/"
 
 
 @pytest.mark.parametrize("page_path", SITE_PAGES, ids=lambda p: str(p.relative_to(DOCS)))
@@ -162,18 +100,6 @@ def test_search_finds_a_word_from_a_page_body(context, site_url, word, page_url)
     page.goto(site_url)
     hrefs = search(page, word)
     assert any(f"/{page_url}" in href for href in hrefs)
-
-
-def search(page, query):
-    """Type a query into the site's search as a reader does; the result links, best first."""
-    page.locator(".md-search__input").first.click()
-    # A query typed while the search worker still builds its index is dropped: wait for it.
-    meta = page.locator(".md-search-result__meta")
-    expect(meta).to_have_text("Type to start searching", timeout=30_000)
-    page.locator(".md-search__input").press_sequentially(query, delay=20)
-    results = page.locator(".md-search-result__item a")
-    expect(results.first).to_be_visible(timeout=30_000)
-    return results.evaluate_all("links => links.map(a => a.href)")
 
 
 def test_math_renders(context, site_url):
