@@ -1,7 +1,8 @@
 """Record what the doctest run verified in build/verified/torch-<version>.json, for the site.
 
-Per page: how many ```python blocks passed, were skipped (and why) or failed (and where), with
-the torch and torchvision versions, Python, OS and device of the run. One file per torch
+Per page: how many ```python blocks passed, were skipped (and why) or failed (and where), and
+each block's outcome under the hash of its source (hooks/fences.py), with the torch and
+torchvision versions, Python, OS and device of the run. One file per torch
 version, so a version matrix leaves one record each; hooks/verified.py reads them all.
 """
 
@@ -13,6 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import torch
+from fences import block_hash
 from pages import DOCS, fences
 
 RECORDS = DOCS.parent / "build" / "verified"
@@ -34,28 +36,39 @@ def outcome(report, line):
     return f"failed: line {line}" if report.failed else "passed"
 
 
-def block_outcomes(page, example_lines):
-    """One outcome per ```python block: failed if any example failed, else skipped if any was."""
+def blocks(page, example_lines):
+    """Each ```python block that ran: its line, its source's hash and one outcome for it all."""
     text = (DOCS.parent / page).read_text()
-    per_block = defaultdict(list)
+    found = []
     for fence in fences(text):
         last_line = fence.line + text.count("\n", fence.start, fence.end)
-        for line, results in example_lines.items():
-            if fence.line <= line <= last_line:
-                per_block[fence.line] += results
-    return [
-        next((r for r in results if r.startswith("failed")), None)
-        or next((r for r in results if r.startswith("skipped")), "passed")
-        for results in per_block.values()
-    ]
+        results = [
+            result
+            for line, line_results in example_lines.items()
+            if fence.line <= line <= last_line
+            for result in line_results
+        ]
+        if results:
+            hash_ = block_hash(text, fence)
+            found.append({"line": fence.line, "hash": hash_, "outcome": block_outcome(results)})
+    return found
 
 
-def summary(results):
+def block_outcome(results):
+    """Failed if any of a block's examples failed, else skipped if any was, else passed."""
+    failed = [result for result in results if result.startswith("failed")]
+    skipped = [result for result in results if result.startswith("skipped")]
+    return (failed or skipped or ["passed"])[0]
+
+
+def summary(page_blocks):
+    results = [block["outcome"] for block in page_blocks]
     skips = [r.removeprefix("skipped: ") for r in results if r.startswith("skipped")]
     return {
         "passed": results.count("passed"),
         "skipped": {reason: skips.count(reason) for reason in sorted(set(skips))},
         "failed": [r.removeprefix("failed: ") for r in results if r.startswith("failed")],
+        "blocks": page_blocks,
     }
 
 
@@ -74,7 +87,7 @@ def pytest_sessionfinish(session):
     if hasattr(session.config, "workerinput") or not outcomes:
         return  # an xdist worker: the controller sees every report and writes the record
     pages = {
-        str(Path(page).relative_to("docs")): summary(block_outcomes(page, lines))
+        str(Path(page).relative_to("docs")): summary(blocks(page, lines))
         for page, lines in sorted(outcomes.items())
     }
     record = {**environment(), "pages": pages}

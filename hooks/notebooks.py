@@ -30,7 +30,8 @@ def on_page_markdown(markdown, page, config, files):
     if "```python" not in markdown:
         return markdown
     href = "../" * page.url.count("/") + notebook_path(page.file.src_uri)
-    link = f'<a href="{href}" download>Download this page as a notebook</a>\n{{: .download }}'
+    link = f'<a href="{href}" download>Download this page as a notebook</a>'
+    link += "\n{: .download data-search-exclude }"
     return re.sub(r"^# .+$", lambda h1: f"{h1.group(0)}\n\n{link}", markdown, count=1, flags=re.M)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import errors  # hooks/errors.py
 import nbformat
 import pytest
+from fences import block_hash, fences  # hooks/fences.py
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).parent.parent
@@ -26,36 +27,62 @@ EXTERNAL_ASSET = re.compile(
 )
 
 
-RECORD = {  # build/verified/torch-2.99.0.json
-    "torch": "2.99.0",
-    "torchvision": "0.99.0",
-    "python": "3.99.0",
-    "os": "Linux x86_64",
-    "device": "CPU",
-    "date": "2099-01-01",
-    "pages": {
-        "basics/tensors.md": {"passed": 29, "skipped": {"needs CUDA": 2}, "failed": ["line 9"]}
-    },
+TENSORS = ROOT / "docs" / "basics" / "tensors.md"
+CUDA = "skipped: needs a CUDA GPU"
+
+
+def record(torch, device, outcomes, stale=()):
+    """A made-up record of basics/tensors.md: {block index: outcome}, the other blocks passed.
+
+    Blocks whose index is in `stale` are recorded under another hash: changed since that run.
+    """
+    text = TENSORS.read_text()
+    blocks = [
+        {
+            "line": fence.line,
+            "hash": "0" * 16 if index in stale else block_hash(text, fence),
+            "outcome": outcomes.get(index, "passed"),
+        }
+        for index, fence in enumerate(f for f in fences(text) if f.executed)
+    ]
+    results = [block["outcome"] for block in blocks]
+    entry = {
+        "passed": results.count("passed"),
+        "skipped": {"needs a CUDA GPU": results.count(CUDA)} if CUDA in results else {},
+        "failed": [r.removeprefix("failed: ") for r in results if r.startswith("failed")],
+        "blocks": blocks,
+    }
+    environment = {"torchvision": "0.99.0", "python": "3.99.0", "os": "Linux x86_64"}
+    return {"torch": torch, "device": device, "date": "2099-01-01", **environment,
+            "pages": {"basics/tensors.md": entry}}  # fmt: skip
+
+
+# Two CPU releases of the matrix, each failing a different block, and a committed GPU run that
+# verified block 2 (a CUDA block, skipped on the CPU) and saw block 5 before it changed.
+RECORDS = {
+    "torch-2.99.0.json": record("2.99.0", "CPU", {1: "failed: line 9", 2: CUDA, 5: CUDA}),
+    "torch-2.98.0.json": record("2.98.0", "CPU", {3: "failed: line 12", 2: CUDA, 5: CUDA}),
 }
-# An older release of the matrix, on which another block fails.
-OLDER_RECORD = {
-    **RECORD,
-    "torch": "2.98.0",
-    "pages": {"basics/tensors.md": {"passed": 30, "skipped": {}, "failed": ["line 12"]}},
+GPU_RECORDS = {
+    "gpu-torch-2.99.0.json": record("2.99.0", "NVIDIA H100", {}, stale={5}),
+    "broken.json": {"torch": "2.99.0"},  # a malformed record: no device, no pages
 }
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The site built with a made-up doctest record, so that its stamps are known."""
+    """The site built with made-up doctest records, so that its marks are known."""
     out = tmp_path_factory.mktemp("site")
-    records = tmp_path_factory.mktemp("verified")
-    for record in (RECORD, OLDER_RECORD):
-        (records / f"torch-{record['torch']}.json").write_text(json.dumps(record))
+    folders = {"VERIFIED_RECORDS": RECORDS, "COMMITTED_RECORDS": GPU_RECORDS}
+    env = {**os.environ, "GITHUB_REPOSITORY": "owner/name"}  # a build on GitHub Actions
+    for variable, records in folders.items():
+        env[variable] = str(tmp_path_factory.mktemp(variable.lower()))
+        for name, content in records.items():
+            (Path(env[variable]) / name).write_text(json.dumps(content))
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)]
-    # A GitHub Actions build names its repository; the CIFAR-10 page then links to Colab.
-    env = {**os.environ, "VERIFIED_RECORDS": str(records), "GITHUB_REPOSITORY": "owner/name"}
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=env)
+    build = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    assert build.returncode == 0, build.stderr
+    (out / "build.log").write_text(build.stderr)
     return out
 
 
@@ -75,22 +102,66 @@ def test_notebook_page_opens_in_colab(site):
     assert f'<a href="{colab}docs/examples/cifar10.ipynb">Open in Colab</a>' in page
 
 
-def test_pages_are_stamped_from_the_doctest_record(site):
+def marks(html):
+    return [unescape(m) for m in re.findall(r'<p class="block-mark[^"]*"[^>]*>(.*?)</p>', html)]
+
+
+def test_every_block_is_marked_with_its_runs(site):
     tensors = (site / "basics" / "tensors" / "index.html").read_text()
-    stamp = "29 snippets verified with torch 2.98.0 to 2.99.0 (2 releases) on CPU, 2099-01-01"
-    assert stamp + " · 2 skipped: needs CUDA · 1 failing · failing on torch 2.98.0" in tensors
-    for cell in ("2.99.0", "line 9", "2.98.0", "line 12"):  # the compatibility table, per release
+    shown = marks(tensors)
+    assert len(shown) == len([f for f in fences(TENSORS.read_text()) if f.executed])
+    gpu_run = "NVIDIA H100 with torch 2.99.0, 2099-01-01"
+    assert shown[0] == f"✓ Verified: torch 2.98.0 to 2.99.0 on CPU; {gpu_run}."
+    assert (shown[1], shown[3]) == (
+        "✗ Failing: torch 2.99.0 on CPU.",
+        "✗ Failing: torch 2.98.0 on CPU.",
+    )
+    assert shown[2] == f"✓ Verified: {gpu_run}."
+    assert shown[5] == (
+        "Not run: needs a CUDA GPU (changed since its last run on a GPU, and not run on one since)."
+    )
+
+
+def test_page_line_counts_the_marks_below_the_first_paragraph(site):
+    tensors = (site / "basics" / "tensors" / "index.html").read_text()
+    total = len(marks(tensors))
+    line = (
+        f"✓ {total - 3} of {total} blocks verified with torch 2.98.0 to 2.99.0 on CPU, 2099-01-01"
+    )
+    gpu = f"{total - 1} ran on a GPU (NVIDIA H100)"  # all but the block changed since its run
+    assert f"{line} · {gpu} · 1 not run: needs a CUDA GPU · 2 failing" in tensors
+    first_paragraph = tensors.index("</h1>") < tensors.index("<p>") < tensors.index(line)
+    assert first_paragraph
+    for cell in ("2.99.0", "NVIDIA H100", "line 9", "2.98.0", "line 12"):  # Compatibility
         assert f"<td>{cell}</td>" in tensors
     unrecorded = (site / "basics" / "autograd" / "index.html").read_text()
-    assert "Not verified for this build" in unrecorded
+    assert "No doctest run recorded this page" in unrecorded
+    assert "Not verified: no doctest run recorded this page." in marks(unrecorded)
 
 
-def test_home_page_shows_the_whole_record(site):
+def test_a_malformed_record_is_a_line_on_the_page_and_in_the_log(site):
+    tensors = unescape((site / "basics" / "tensors" / "index.html").read_text())
+    assert "Record problem: broken.json could not be read (KeyError: 'torchvision')" in tensors
+    assert "broken.json" in (site / "build.log").read_text()
+
+
+def test_marks_and_stamps_stay_out_of_the_search_index(site):
+    index = json.loads((site / "search" / "search_index.json").read_text())
+    text = " ".join(doc["text"] for doc in index["docs"])
+    assert "blocks verified" not in text and "Verified: torch" not in text
+    assert "Download this page as a notebook" not in text
+    assert "Compatibility" not in text
+
+
+def test_home_lists_every_page_and_the_record_has_its_own_page(site):
     home = (site / "index.html").read_text()
-    assert "Verified with torch 2.99.0 and torchvision 0.99.0, Python 3.99.0" in home
-    assert "<th>torch 2.99.0</th>" in home and "<th>torch 2.98.0</th>" in home
-    assert '<a href="basics/tensors/">basics/tensors.md</a>' in home
-    assert "{{" not in home
+    assert '<a href="basics/tensors/">Tensors</a>' in home
+    assert '<a href="reference/verification/">Verification record</a>' in home
+    record = (site / "reference" / "verification" / "index.html").read_text()
+    assert "torch 2.99.0 and torchvision 0.99.0, Python 3.99.0" in record
+    assert "<th>torch 2.99.0, NVIDIA H100</th>" in record
+    assert '<a href="../../basics/tensors/">Tensors</a>' in record
+    assert "{{" not in home + record
 
 
 def test_doctest_prompts_and_output_are_marked_for_copying(site):
