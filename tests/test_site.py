@@ -7,6 +7,7 @@ import subprocess
 import sys
 from html import unescape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import errors  # hooks/errors.py
 import nbformat
@@ -19,7 +20,7 @@ ROOT = Path(__file__).parent.parent
 # A reference that makes the browser fetch a font, script or style from another host.
 EXTERNAL_ASSET = re.compile(
     r"""<script[^>]*\ssrc=["']?(https?:)?//"""
-    r"""|<link[^>]*\shref=["']?(https?:)?//"""
+    r"""|<link(?![^>]*rel="canonical")[^>]*\shref=["']?(https?:)?//"""  # canonical: no fetch
     r"""|@import\s+(url\()?["']?(https?:)?//"""
     r"""|url\(["']?(https?:)?//"""
     r"""|\bimport\(\s*["'](https?:)?//""",
@@ -69,12 +70,15 @@ GPU_RECORDS = {
 }
 
 
+SITE_URL = "https://owner.github.io/name/"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The site built with made-up doctest records, so that its marks are known."""
     out = tmp_path_factory.mktemp("site")
     folders = {"VERIFIED_RECORDS": RECORDS, "COMMITTED_RECORDS": GPU_RECORDS}
-    env = {**os.environ, "GITHUB_REPOSITORY": "owner/name"}  # a build on GitHub Actions
+    env = {**os.environ, "GITHUB_REPOSITORY": "owner/name", "SITE_URL": SITE_URL}  # as on GitHub
     for variable, records in folders.items():
         env[variable] = str(tmp_path_factory.mktemp(variable.lower()))
         for name, content in records.items():
@@ -184,8 +188,10 @@ def test_every_internal_link_resolves(site):
         for target in re.findall(r'(?:href|src)="([^"#?]*)', page.read_text()):
             if not target or re.match(r"^[a-z]+:", target):
                 continue  # a same-page anchor, or another scheme (https:, data:, mailto:)
-            base = site if target.startswith("/") else page.parent  # 404.html links from the root
-            resolved = (base / target.lstrip("/")).resolve()
+            if target.startswith("/"):  # 404.html links from the published root, /name/
+                resolved = site / target.removeprefix(urlsplit(SITE_URL).path)
+            else:
+                resolved = (page.parent / target).resolve()
             if not (resolved.is_file() or (resolved / "index.html").is_file()):
                 broken.append(f"{page.relative_to(site)} -> {target}")
     assert broken == []
@@ -217,3 +223,19 @@ def test_errors_page_lists_every_traceback_on_the_site(site):
     # A message can be a row twice: tabs for two releases that raise it as different types.
     assert sorted(set(rows)) == sorted(expected)
     assert len(expected) >= 70
+
+
+def test_pages_are_published_with_their_address_neighbours_and_source(site):
+    tensors = (site / "basics" / "tensors" / "index.html").read_text()
+    assert f'<link rel="canonical" href="{SITE_URL}basics/tensors/">' in tensors
+    assert f"<loc>{SITE_URL}basics/tensors/</loc>" in (site / "sitemap.xml").read_text()
+    assert "md-footer__link--prev" in tensors and "md-footer__link--next" in tensors
+    source = "https://github.com/owner/name/blob/main/docs/basics/tensors.md"
+    assert f'<a href="{source}">Source of this page</a>' in tensors
+
+
+def test_the_404_page_works_at_any_depth_and_shows_the_ways_on(site):
+    missing = (site / "404.html").read_text()
+    assert "Page not found" in missing
+    assert 'href="/name/assets/stylesheets/' in missing  # absolute: served for any address
+    assert 'href="/name/reference/errors/"' in missing
