@@ -3,9 +3,6 @@ those are the parameters of one process trained on the whole global batches. The
 check what one process cannot: SUM, MAX and AVG over different values, no_sync, equal last
 batches, and an evaluation that counts every sample once."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import ddp_step
@@ -13,20 +10,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DistributedSampler
+from torchrun import torchrun
 
 SCRIPT = Path(__file__).parent.parent / "snippets" / "ddp_step.py"
 EPOCHS = 2
 
 
 def test_two_ranks_agree_with_each_other_and_with_one_process(tmp_path):
-    # --log-dir: torchrun's own (empty) folders go under tmp_path, not into /tmp
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-                "--nproc_per_node=2", "--log-dir", str(tmp_path / "logs")]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # torchrun warns when it has to set it
     flags = ["--epochs", str(EPOCHS), "--out-dir", str(tmp_path)]
-    process = subprocess.Popen([*torchrun, str(SCRIPT), *flags], env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    try:
+    with torchrun(SCRIPT, flags, tmp_path) as process:
         # While the ranks start: one process trains on each step's whole global batch.
         reference_model = ddp_step.train_single(EPOCHS, 2)
         reference = nn.utils.parameters_to_vector(reference_model.parameters())
@@ -35,8 +27,6 @@ def test_two_ranks_agree_with_each_other_and_with_one_process(tmp_path):
             reference_error = F.mse_loss(reference_model(x), y).item()
         initial = nn.utils.parameters_to_vector(ddp_step.make_model().parameters())
         stdout, stderr = process.communicate(timeout=300)
-    finally:
-        process.kill()  # a no-op once it has ended
     assert process.returncode == 0, stderr
     assert "2 ranks agree after 2 epochs, and match one process" in stdout
 

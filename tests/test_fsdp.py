@@ -3,35 +3,25 @@ and match one process trained on the whole batches; the checkpoint they save wit
 per rank, half of every parameter in each) then loads in a single process, world size 1, into a
 plain model and into a sharded one that resumes training exactly."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import fsdp_train
 import torch
 import torch.distributed.checkpoint as dcp
 from torch.distributed.tensor import DTensor
+from torchrun import torchrun
 
 SCRIPT = Path(__file__).parent.parent / "snippets" / "fsdp_train.py"
 STEPS = 3
 
 
 def test_two_ranks_match_one_process_and_their_checkpoint_loads_on_one(tmp_path):
-    # --log-dir: torchrun's own (empty) folders go under tmp_path, not into /tmp
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-                "--nproc_per_node=2", "--log-dir", str(tmp_path / "logs")]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # torchrun warns when it has to set it
     flags = ["--steps", str(STEPS), "--out-dir", str(tmp_path)]
-    process = subprocess.Popen([*torchrun, str(SCRIPT), *flags], env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    try:
+    with torchrun(SCRIPT, flags, tmp_path) as process:
         # While the ranks start: one process trains an unsharded copy on the whole batches.
         reference, reference_losses = fsdp_train.train_single(STEPS)
         initial = fsdp_train.make_model().state_dict()
         stdout, stderr = process.communicate(timeout=300)
-    finally:
-        process.kill()  # a no-op once it has ended
     assert process.returncode == 0, stderr
     assert f"2 ranks match one process after {STEPS} steps" in stdout
     assert "Warning" not in stderr, stderr
