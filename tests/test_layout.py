@@ -5,7 +5,13 @@ from pathlib import Path
 import yaml
 from pages import DOCS
 
-NAV = yaml.safe_load((DOCS.parent / "mkdocs.yml").read_text())["nav"]
+
+class ConfigLoader(yaml.SafeLoader):
+    """mkdocs.yml as YAML, its `!ENV [NAME, default]` values read as their default."""
+
+
+ConfigLoader.add_constructor("!ENV", lambda loader, node: loader.construct_sequence(node)[-1])
+NAV = yaml.load((DOCS.parent / "mkdocs.yml").read_text(), Loader=ConfigLoader)["nav"]
 
 
 def entry_path(entry):
