@@ -145,12 +145,16 @@ def block_mark(outcomes):
 
 def gpu_note(outcomes, reason):
     """For a block that needs a GPU: whether a committed GPU run saw it, or it changed since."""
-    if "GPU" not in reason and "CUDA" not in reason:
+    if not needs_gpu(reason):
         return ""
     gpu_outcomes = [outcome for run, outcome in outcomes if run.on_gpu]
     if None in gpu_outcomes:
         return " (changed since its last run on a GPU, and not run on one since)"
     return "" if gpu_outcomes else " (no GPU run is recorded yet)"
+
+
+def needs_gpu(reason):
+    return "GPU" in reason or "CUDA" in reason
 
 
 def on(passed_runs):
@@ -191,9 +195,9 @@ def stamp(marks, page_runs, src_uri):
         cpu_runs = [run.torch for run in page_runs if not run.on_gpu]
         parts[0] += f" with torch {releases(cpu_runs)} on CPU, {newest_cpu.date}"
     gpu_count = sum(mark.gpu for mark in marks)
-    if gpu_count:
+    if gpu_count or any(needs_gpu(mark.reason) for mark in marks):
         gpus = sorted({run.device for run in page_runs if run.on_gpu})
-        parts.append(f"{gpu_count} ran on a GPU ({', '.join(gpus)})")
+        parts.append(f"{gpu_count} ran on a GPU" + (f" ({', '.join(gpus)})" if gpus else ""))
     reasons = Counter(mark.reason for mark in marks if mark.kind == "skipped")
     parts += [f"{count} not run: {reason}" for reason, count in sorted(reasons.items())]
     parts += [f"{kinds['failed']} failing"] if kinds["failed"] else []

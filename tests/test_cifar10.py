@@ -4,6 +4,7 @@ Quick mode is the real program with small flags (--width 8, 4 epochs of 10 batch
 learnable generated images, written to disk in both layouts the program reads.
 """
 
+import http.server
 import importlib.util
 import json
 import os
@@ -11,12 +12,14 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import cifar10
+import cifar10_vs_airbench as benchmark  # imports the airbench trainers only when it runs
 import jupytext
 import nbformat
 import pytest
@@ -250,13 +253,137 @@ def test_cuda_where_there_is_none(image_folders, capsys):
     assert "--device cuda cannot be used here" in one_line_error(flags, capsys)
 
 
-def test_benchmark_says_what_it_needs(capsys):
-    import cifar10_vs_airbench as benchmark  # imports airbench only when it runs
-
+def test_benchmark_says_what_it_needs(tmp_path, capsys):
+    muon = tmp_path / "airbench94_muon.py"
+    muon.write_text("")  # found, never imported: the benchmark stops before it would be
+    flags = ["--muon", str(muon)]
     if importlib.util.find_spec("airbench") is None:
-        assert "pip install airbench" in one_line_error_of(benchmark.main, [], capsys)
+        assert "pip install airbench" in one_line_error_of(benchmark.main, flags, capsys)
     elif not torch.cuda.is_available():
-        assert "needs a CUDA GPU" in one_line_error_of(benchmark.main, [], capsys)
+        assert "needs a CUDA GPU" in one_line_error_of(benchmark.main, flags, capsys)
+
+
+def test_benchmark_without_airbench94_muon(tmp_path, capsys):
+    missing = tmp_path / "airbench94_muon.py"
+    error = one_line_error_of(benchmark.main, ["--muon", str(missing)], capsys)
+    assert f"airbench94_muon.py is not at {missing}" in error and "pass --muon PATH" in error
+
+
+@pytest.mark.parametrize("runs", ["0", "-1", "two"])
+def test_benchmark_runs_at_least_once(runs, capsys):
+    with pytest.raises(SystemExit):
+        benchmark.main(["--runs", runs])
+    error = capsys.readouterr().err
+    assert f"argument --runs: {runs!r} is not a whole number of at least 1" in error
+
+
+def test_benchmark_writes_our_images_where_both_airbenches_read_them(tmp_path):
+    data = cifar10.synthetic_cifar10(train_count=12, test_count=5, seed=3)
+    benchmark.write_airbench_data(data, tmp_path)
+    for split in ("train", "test"):
+        saved = torch.load(tmp_path / "cifar10" / f"{split}.pt", weights_only=True)
+        images, labels = getattr(data, f"{split}_images"), getattr(data, f"{split}_labels")
+        # uint8 (N, 32, 32, 3), pixels last, which the trainers permute back to (N, 3, 32, 32)
+        assert saved["images"].dtype == torch.uint8 and saved["images"].shape[1:] == (32, 32, 3)
+        assert torch.equal(saved["images"].permute(0, 3, 1, 2), images)
+        assert saved["labels"].dtype == torch.int64 and torch.equal(saved["labels"], labels)
+        assert saved["classes"] == cifar10.CIFAR10_CLASSES
+
+
+def test_benchmark_reads_airbench94_muons_training_time():
+    """Its table's last epoch row holds the time of whitening and epochs; the "eval" row after it
+    adds the test-time-augmented evaluation, which the benchmark leaves out as for the others."""
+    columns = ["run", "epoch", "train_acc", "val_acc", "tta_val_acc", "time_seconds"]
+    printed = "\n".join([
+        "|     1  |      0  |     0.2500  |   0.3100  |               |        0.9012  |",
+        "|        |      7  |     0.9600  |   0.9350  |               |        2.5000  |",
+        "|        |   eval  |     0.9600  |   0.9350  |       0.9401  |        2.6100  |",
+        "-------------------------------------------------------------------------------",
+    ])  # fmt: skip
+    assert benchmark.muon_training_seconds(printed, columns) == 2.5
+    with pytest.raises(ValueError, match="no epoch rows"):
+        benchmark.muon_training_seconds("nothing printed", columns)
+
+
+class RecordedLoads:
+    """Stands for load_torchvision_layout and dist.barrier, recording the calls in order; with
+    `offline`, downloading fails, and so does reading what was not downloaded."""
+
+    def __init__(self, offline=False):
+        self.calls = []
+        self.offline = offline
+
+    def load(self, root, download):
+        self.calls.append("download" if download else "read")
+        if self.offline:
+            raise cifar10.UsageError("could not download" if download else "no such files")
+        return "the data"
+
+    def barrier(self):
+        self.calls.append("barrier")
+
+
+@pytest.mark.parametrize(
+    ("rank", "world_size", "calls"),
+    [(0, 1, ["download"]), (0, 2, ["download", "barrier"]), (1, 2, ["barrier", "read"])],
+)
+def test_only_rank_0_downloads_while_the_others_wait(rank, world_size, calls, monkeypatch):
+    recorded = RecordedLoads()
+    monkeypatch.setattr(cifar10, "load_torchvision_layout", recorded.load)
+    monkeypatch.setattr(cifar10.dist, "barrier", recorded.barrier)
+    assert cifar10.load_data(None, rank, world_size) == "the data"
+    assert recorded.calls == calls
+
+
+@pytest.mark.parametrize(
+    ("rank", "calls", "error"),
+    [(0, ["download", "barrier"], "could not download"),
+     (1, ["barrier", "read"], "rank 0 did not download CIFAR-10 into data/")],
+)  # fmt: skip
+def test_a_failed_download_releases_and_stops_every_rank(rank, calls, error, monkeypatch):
+    recorded = RecordedLoads(offline=True)
+    monkeypatch.setattr(cifar10, "load_torchvision_layout", recorded.load)
+    monkeypatch.setattr(cifar10.dist, "barrier", recorded.barrier)
+    with pytest.raises(cifar10.UsageError, match=error):
+        cifar10.load_data(None, rank, world_size=2)
+    assert recorded.calls == calls
+
+
+class RefusingProxy(http.server.BaseHTTPRequestHandler):
+    """A web proxy that refuses every request, so the test sees how many the ranks make."""
+
+    def do_CONNECT(self):  # how urllib asks a proxy for an https:// address
+        self.server.requests.append(self.path)
+        self.send_error(403)
+
+    def log_message(self, format, *args):  # quiet: the test reads the requests instead
+        pass
+
+
+@pytest.fixture
+def refusing_proxy():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RefusingProxy)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_two_processes_without_data_download_once(refusing_proxy, tmp_path):
+    """Under torchrun with no --data-dir, only rank 0 tries to download CIFAR-10; here it fails
+    (the proxy refuses), says so in one line, and releases rank 1, which stops too."""
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc_per_node=2", "--log-dir", str(tmp_path / "logs")]  # fmt: skip
+    proxy = f"http://127.0.0.1:{refusing_proxy.server_port}"
+    env = {key: value for key, value in os.environ.items() if key != "CIFAR10_DATA"}
+    env |= {"OMP_NUM_THREADS": "1", "http_proxy": proxy, "https_proxy": proxy}
+    finished = subprocess.run([*torchrun, str(SCRIPT), *QUICK], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert finished.returncode != 0
+    assert "cifar10.py: error: could not download CIFAR-10 into data/" in finished.stderr
+    assert refusing_proxy.requests == ["www.cs.toronto.edu:443"]  # one request: rank 0's
 
 
 def test_page_is_the_script():
@@ -283,6 +410,43 @@ def test_page_shows_a_full_gpu_run():
     assert summary and not summary["device"].startswith("cpu")
     plots = [output for output in outputs if "image/png" in output.get("data", {})]
     assert len(plots) == 2  # the curves and the confusion matrix
+
+
+def test_weight_decay_through_the_momentum():
+    """make_optimizer's figures: at the peak rate a tensor whose loss gradient is zero shrinks
+    0.37% at the first step and 1.435% per step once its momentum buffer has filled, seven times
+    the 0.2% of WEIGHT_DECAY alone, in every parameter group alike."""
+    data = cifar10.synthetic_cifar10(train_count=64, test_count=1)
+    model = cifar10.make_model(data, width=4, device=torch.device("cpu"))
+    optimizer = cifar10.make_optimizer(model)
+    total_steps = 100
+    peak = round(cifar10.LR_PEAK_AT * total_steps)
+    cifar10.set_rates(optimizer, peak, total_steps, epoch=0)
+    assert optimizer.param_groups[0]["lr"] == cifar10.LEARNING_RATE
+    tensors = [tensor for group in optimizer.param_groups for tensor in group["params"]]
+    with torch.no_grad():
+        for tensor in tensors:
+            tensor.fill_(1.0)  # batch-norm biases start at zero; any other start shrinks alike
+
+    def shrink_of_one_step():
+        before = torch.stack([tensor.detach().norm() for tensor in tensors])
+        for tensor in tensors:
+            tensor.grad = torch.zeros_like(tensor)
+        optimizer.step()
+        return 1 - torch.stack([tensor.detach().norm() for tensor in tensors]) / before
+
+    first = shrink_of_one_step()
+    for _ in range(200):
+        steady = shrink_of_one_step()
+    assert torch.allclose(first, torch.tensor(0.0037), atol=1e-5)
+    assert torch.allclose(steady, torch.tensor(0.01435), atol=5e-5)
+    assert round(steady.mean().item() / cifar10.WEIGHT_DECAY) == 7
+
+
+def test_dry_run_fails_when_the_network_does_not_learn(monkeypatch, capsys):
+    monkeypatch.setattr(cifar10, "learning_rate", lambda step, total_steps: 0.0)
+    with pytest.raises(AssertionError, match="it did not learn"):
+        cifar10.main(["--dry-run", "--device", "cpu"])
 
 
 def test_compiled_bfloat16_gradients_are_finite():
