@@ -121,7 +121,8 @@ def cifar10(session):
     `nox -s cifar10 -- DIR` trains on the copy of CIFAR-10 in DIR instead of downloading it, and
     `--target 0.9` lowers the speed recipe's test accuracy below which the session fails (default
     0.94, for the original images; a lossy copy such as the JPEG q75 one reaches less);
-    `--classifier-target` is the same for snippets/train_classifier.py (default 0.91).
+    `--classifier-target` is the same for snippets/train_classifier.py (default 0.91). Given an
+    ImageFolder DIR, it also measures the ablations at full scale into benchmarks/results/.
     """
     parser = argparse.ArgumentParser(prog="nox -s cifar10 --")
     parser.add_argument("data_dir", nargs="?")
@@ -135,6 +136,9 @@ def cifar10(session):
     flags = f"--data-dir {shlex.quote(options.data_dir)}" if options.data_dir else ""
     env = {"TRAIN_CLASSIFIER_FLAGS": flags}
     run_notebook(session, "train_classifier", "classifier", options.classifier_target, env)
+    if options.data_dir:  # an ImageFolder tree: the ablations read one and download nothing
+        session.run("python", "benchmarks/cifar10_ablations.py", "--scale", "gpu",
+                    "--data-dir", options.data_dir)  # fmt: skip
 
 
 def run_notebook(session, program, name, target, env):
