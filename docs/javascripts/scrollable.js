@@ -1,7 +1,7 @@
 // A region that scrolls sideways can be scrolled with the arrow keys only once it can take focus.
-// Material does this for code blocks on pages; this does it for display equations and notebook
-// cells, and only while they overflow, so a region that fits adds no stop to the Tab order.
-const SCROLLABLE = ".math-display, .highlight-ipynb, .jp-OutputArea-output pre";
+// Material does this for code blocks (notebook cells among them); this does it for display
+// equations and notebook outputs, only while they overflow: one that fits adds no Tab stop.
+const SCROLLABLE = ".math-display, .jp-OutputArea-output pre";
 
 const overflowWatcher = new ResizeObserver((entries) => {
   for (const { target } of entries) {
