@@ -141,3 +141,18 @@ def test_screenshot_for_review(browser, site_url, name, url):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+def test_every_block_shows_its_mark_and_the_page_its_count(context, site_url):
+    page = context.new_page()
+    page.goto(site_url + "basics/devices/")
+    blocks = [f for f in fences((DOCS / "basics" / "devices.md").read_text()) if f.executed]
+    marks = page.locator("article .block-mark")
+    expect(marks).to_have_count(len(blocks))
+    assert all(marks.nth(i).is_visible() for i in range(len(blocks)))
+    follows_code = "e => e.previousElementSibling.classList.contains('highlight')"
+    assert all(marks.nth(i).evaluate(follows_code) for i in range(len(blocks)))
+    line = page.locator("article p.verified").first
+    expect(line).to_contain_text(f"of {len(blocks)} blocks verified")
+    # Under the page's first paragraph, not between the title and it.
+    assert line.evaluate("e => e.previousElementSibling.tagName") == "P"
