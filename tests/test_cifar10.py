@@ -20,7 +20,6 @@ from pathlib import Path
 
 import cifar10
 import cifar10_vs_airbench as benchmark  # imports the airbench trainers only when it runs
-import jupytext
 import nbformat
 import pytest
 import torch
@@ -384,21 +383,6 @@ def test_two_processes_without_data_download_once(refusing_proxy, tmp_path):
     assert finished.returncode != 0
     assert "cifar10.py: error: could not download CIFAR-10 into data/" in finished.stderr
     assert refusing_proxy.requests == ["www.cs.toronto.edu:443"]  # one request: rank 0's
-
-
-def test_page_is_the_script():
-    """The page's notebook holds the script's cells, nothing else; outputs come from a run."""
-    script = jupytext.read(SCRIPT)
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-
-    def cells(document):
-        return [(cell.cell_type, cell.source) for cell in document.cells]
-
-    assert cells(notebook) == cells(script), (
-        "docs/examples/cifar10.ipynb is stale: on a GPU run `nox -s cifar10`; if only prose or "
-        "comments changed, `jupytext --update --to ipynb snippets/cifar10.py "
-        "-o docs/examples/cifar10.ipynb` keeps the outputs"
-    )
 
 
 def test_page_shows_a_full_gpu_run():

@@ -11,7 +11,8 @@ class ConfigLoader(yaml.SafeLoader):
 
 
 ConfigLoader.add_constructor("!ENV", lambda loader, node: loader.construct_sequence(node)[-1])
-NAV = yaml.load((DOCS.parent / "mkdocs.yml").read_text(), Loader=ConfigLoader)["nav"]
+MKDOCS = yaml.load((DOCS.parent / "mkdocs.yml").read_text(), Loader=ConfigLoader)
+NAV = MKDOCS["nav"]
 
 
 def entry_path(entry):

@@ -7,8 +7,10 @@ import sys
 from html import escape, unescape
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
+from test_layout import MKDOCS  # mkdocs.yml as its build reads it
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
@@ -37,6 +39,29 @@ def built_page(site, notebook):
 
 def ids(notebook):
     return str(notebook.relative_to(DOCS))
+
+
+def script_of(notebook):
+    """The program a notebook page is made from: mkdocs-jupyter offers it beside the page."""
+    plugin = next(p["mkdocs-jupyter"] for p in MKDOCS["plugins"] if "mkdocs-jupyter" in p)
+    [script] = plugin["data_files"][notebook.relative_to(DOCS).as_posix()]
+    return ROOT / script
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
+def test_notebook_holds_its_script_and_nothing_else(notebook):
+    """The page's cells are the script's cells; only their outputs come from a run."""
+    script = script_of(notebook)
+
+    def cells(document):
+        return [(cell.cell_type, cell.source) for cell in document.cells]
+
+    relative = notebook.relative_to(ROOT)
+    assert cells(nbformat.read(notebook, as_version=4)) == cells(jupytext.read(script)), (
+        f"{relative} is stale: on a GPU run `nox -s cifar10`; if only prose or comments "
+        f"changed, `jupytext --update --to ipynb {script.relative_to(ROOT)} -o {relative}` "
+        "keeps the outputs"
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)

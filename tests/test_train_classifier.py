@@ -267,21 +267,6 @@ def test_bad_input_from_the_command_line(tmp_path):
     assert line.startswith("train_classifier.py: error: --data-dir ")
 
 
-def test_page_is_the_script():
-    """The page's notebook holds the script's cells, nothing else; outputs come from a run."""
-    script = jupytext.read(SCRIPT)
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-
-    def cells(document):
-        return [(cell.cell_type, cell.source) for cell in document.cells]
-
-    assert cells(notebook) == cells(script), (
-        "docs/examples/classifier.ipynb is stale: on a GPU run `nox -s cifar10`; if only prose "
-        "or comments changed, `jupytext --update --to ipynb snippets/train_classifier.py "
-        "-o docs/examples/classifier.ipynb` keeps the outputs"
-    )
-
-
 def test_page_says_which_run_its_outputs_are_from():
     """A CPU run's outputs are labelled as such at the top, never passed off as a GPU run."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
