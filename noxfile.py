@@ -30,7 +30,7 @@ def install(session, *groups, pins=()):
 def parallel_pages():
     """pytest-xdist options: a page's blocks share a namespace, so each page stays on one worker.
 
-    Each worker pays torch's import (about 8 s with torch._dynamo), so on 2 cores a serial run is
+    Each worker pays torch's import (about 3 s with torch._dynamo), so on 2 cores a serial run is
     faster (`nox -s bench` measures both): use workers only where there are more cores.
     """
     return ["-n", "auto", "--dist", "loadfile"] if (os.cpu_count() or 1) > 2 else []
