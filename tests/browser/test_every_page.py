@@ -72,25 +72,15 @@ def show_scheme(page, scheme):
 # scheme, over the whole run) and every other rule on every element.
 SAMPLE_KINDS = """seen => {
   seen = new Set(seen);
-  // A kind is a 53-bit hash of the element's tag, classes and colours after its parent's kind.
-  const hash = text => {
-    let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
-    for (let i = 0; i < text.length; i++) {
-      h1 = Math.imul(h1 ^ text.charCodeAt(i), 2654435761);
-      h2 = Math.imul(h2 ^ text.charCodeAt(i), 1597334677);
-    }
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  };
+  // A kind: the tag, classes and colours of the element and of each of its ancestors.
   const kinds = new Map();
   const kind = element => {
-    if (!element) return 0;
+    if (!element) return "";
     if (!kinds.has(element)) {
       const classes = [...element.classList].sort().join(".");
       const style = getComputedStyle(element);
       const own = `${element.tagName}.${classes} ${style.color} ${style.backgroundColor}`;
-      kinds.set(element, hash(`${kind(element.parentElement)} ${own}`));
+      kinds.set(element, `${kind(element.parentElement)} > ${own}`);
     }
     return kinds.get(element);
   };
@@ -149,6 +139,7 @@ def seen_kinds():
 
 
 def test_no_serious_accessibility_violations(site_page, seen_kinds):
+    site_page.set_viewport_size(DESKTOP)
     site_page.evaluate(AXE_SCRIPT)
     found = {}
     for scheme, rules in zip(SCHEMES, [None, COLOUR_RULES], strict=True):
